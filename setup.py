@@ -1,0 +1,51 @@
+"""Installation script for ``skeleton`` (metadata lives here; build system in pyproject.toml)."""
+from setuptools import find_packages, setup
+
+TEST = [
+    "pytest>=7",
+    "hypothesis>=6",
+    "scikit-learn>=1.3",
+    "dask[array]>=2024.1",
+    "distributed>=2024.1",
+]
+DOCS = [
+    "sphinx>=7",
+    "numpydoc>=1.6",
+    "pydata-sphinx-theme>=0.15",
+    "myst-nb>=1.0",
+    "jupytext>=1.16",
+    "nbclient>=0.10",
+    "ipykernel>=6",
+]
+
+setup(
+    name="skeleton",
+    version="0.1.0",
+    description=(
+        "Incoherence, skeleton (CUR) approximation, Fourier smoothing and skeleton "
+        "attention, with numerical checks of the S3Attention paper's claims"
+    ),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["skeleton", "skeleton.*", "proofs_checks", "proofs_checks.*"]),
+    install_requires=[
+        "numpy>=1.24",
+        "scipy>=1.10",
+        "numba>=0.58",
+        "matplotlib>=3.6",
+        "tqdm>=4.60",
+        "array-api-compat>=1.6",
+    ],
+    extras_require={
+        "test": TEST,
+        "gpu": ["cupy-cuda12x"],
+        "dask": ["dask[array]>=2024.1", "distributed>=2024.1", "zarr>=2.16"],
+        "docs": DOCS,
+    },
+    entry_points={"console_scripts": ["skeleton=skeleton.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Mathematics",
+    ],
+)

@@ -1,0 +1,194 @@
+"""The one dispatch seam between the routines and the array libraries.
+
+Routines never test ``isinstance(X, cupy.ndarray)``; they ask :func:`backend_for` for
+the :class:`Backend` of their input and call its methods.  A backend bundles
+
+* ``xp`` - the array namespace, found as SciPy does with
+  :func:`array_api_compat.array_namespace`;
+* the few operations the Array API standard lacks or that a library does better its
+  own way: gathering sampled rows/columns, the finiteness scan, pivoted QR, FFTs,
+  moving host data (random sketches, index sets) onto the device.
+
+Backends are chosen by a registry of ``(predicate, factory)`` pairs tried in order;
+a predicate looks at the type's module name so that CuPy and dask are imported only
+when the input is one of theirs.  Adding a backend (a new array library, an entry
+oracle) is one :func:`register_backend` call.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+__all__ = ["Backend", "NumpyBackend", "backend_for", "register_backend", "namespace_of"]
+
+
+def namespace_of(*arrays):
+    """The Array API namespace of ``arrays`` (``array_api_compat.array_namespace``).
+
+    Raises TypeError naming the namespaces when arrays of different libraries are
+    mixed (a NumPy kernel with a CuPy matrix, say).
+    """
+    import array_api_compat
+
+    try:
+        return array_api_compat.array_namespace(*arrays)
+    except TypeError as exc:
+        kinds = sorted({type(a).__module__.split(".")[0] + "." + type(a).__name__ for a in arrays})
+        raise TypeError(f"arrays from different libraries were mixed: {', '.join(kinds)}") from exc
+
+
+class Backend:
+    """Operations on one kind of array, written against its namespace ``xp``.
+
+    The base class implements everything with Array-API calls, so a conforming
+    library works without more code; subclasses override where the library has a
+    faster or missing primitive.
+    """
+
+    name = "array-api"
+
+    def __init__(self, xp):
+        self.xp = xp
+
+    # -- moving data -----------------------------------------------------------
+    def asarray(self, a, dtype=None):
+        """Host (NumPy) data onto this backend."""
+        return self.xp.asarray(a, dtype=dtype)
+
+    def to_numpy(self, a):
+        """This backend's array as a NumPy array (a device-to-host copy where needed)."""
+        return np.asarray(a)
+
+    def astype(self, a, dtype):
+        """``a`` in ``dtype``, copying only when the dtype changes."""
+        return a if a.dtype == dtype else self.xp.astype(a, dtype)
+
+    # -- reading X -------------------------------------------------------------
+    def all_finite(self, X):
+        """Whether every entry of X is finite (one pass over X)."""
+        return bool(self.xp.all(self.xp.isfinite(X)))
+
+    def take(self, X, rows=None, cols=None, dtype=None):
+        """``X[rows][:, cols]`` as a new array in ``dtype``; ``None`` means all.
+
+        Only the selected entries are read.
+        """
+        xp = self.xp
+        out = X
+        if rows is not None:
+            out = xp.take(out, self.asarray(rows), axis=0)
+        if cols is not None:
+            out = xp.take(out, self.asarray(cols), axis=1)
+        if rows is None and cols is None:
+            out = xp.asarray(out, copy=True)
+        return out if dtype is None else self.astype(out, dtype)
+
+    # -- dense linear algebra on small or tall-skinny factors ------------------
+    def svd(self, A):
+        """Thin SVD ``A = U diag(s) Vh`` (singular values in descending order)."""
+        return self.xp.linalg.svd(A, full_matrices=False)
+
+    def qr(self, A):
+        """Thin QR."""
+        return self.xp.linalg.qr(A, mode="reduced")
+
+    def pivoted_qr_order(self, A):
+        """Column pivot order of a pivoted (rank-revealing) QR of ``A``, host ints."""
+        import scipy.linalg
+
+        _, _, piv = scipy.linalg.qr(self.to_numpy(A), mode="economic", pivoting=True)
+        return piv
+
+    def standard_normal(self, rng, shape, dtype):
+        """A Gaussian test matrix drawn from the host generator ``rng``.
+
+        Drawn on the host so that a seed gives the same sketch on every backend.
+        Complex dtypes get a complex Gaussian.
+        """
+        dtype = np.dtype(dtype)
+        real = np.float32 if dtype in (np.float32, np.complex64) else np.float64
+        G = rng.standard_normal(shape, dtype=real)
+        if dtype.kind == "c":
+            G = (G + 1j * rng.standard_normal(shape, dtype=real)).astype(dtype)
+        return self.asarray(G, dtype=dtype)
+
+
+class NumpyBackend(Backend):
+    """NumPy arrays (and subclasses such as :class:`numpy.memmap`)."""
+
+    name = "numpy"
+
+    def __init__(self):
+        import array_api_compat.numpy as xp
+
+        super().__init__(xp)
+
+    def asarray(self, a, dtype=None):
+        return np.asarray(a, dtype=dtype)
+
+    def astype(self, a, dtype):
+        return a if a.dtype == dtype else a.astype(dtype)
+
+    def all_finite(self, X):
+        from ._kernels import all_finite
+
+        return all_finite(X)
+
+    def take(self, X, rows=None, cols=None, dtype=None):
+        from ._kernels import gather
+
+        return gather(X, rows, cols, dtype)
+
+    def svd(self, A):
+        return np.linalg.svd(A, full_matrices=False)
+
+    def qr(self, A):
+        return np.linalg.qr(A, mode="reduced")
+
+
+class CupyBackend(Backend):
+    """CuPy arrays: cuBLAS/cuSOLVER through ``cupy.linalg``, no host round trips
+    except for the small pivot searches (pivoted QR of a sketch)."""
+
+    name = "cupy"
+
+    def __init__(self):
+        import array_api_compat.cupy as xp
+
+        super().__init__(xp)
+
+    def to_numpy(self, a):
+        return a.get() if hasattr(a, "get") else np.asarray(a)
+
+
+_REGISTRY = []
+
+
+def register_backend(predicate, factory, *, first=False):
+    """Register ``factory()`` as the backend for arrays where ``predicate(X)`` is true."""
+    entry = (predicate, functools.lru_cache(maxsize=None)(factory))
+    if first:
+        _REGISTRY.insert(0, entry)
+    else:
+        _REGISTRY.append(entry)
+
+
+def _module_is(prefix):
+    return lambda X: type(X).__module__.split(".")[0] == prefix
+
+
+register_backend(lambda X: isinstance(X, np.ndarray), NumpyBackend)
+register_backend(_module_is("cupy"), CupyBackend)
+
+
+def backend_for(X, name="X"):
+    """The :class:`Backend` that handles ``X``; TypeError naming ``name`` if none does."""
+    for predicate, factory in _REGISTRY:
+        if predicate(X):
+            return factory()
+    raise TypeError(
+        f"{name} of type {type(X).__module__}.{type(X).__name__} is not supported: pass a "
+        "NumPy, CuPy or dask array"
+    )

@@ -1,0 +1,215 @@
+r"""Test matrices with known structure: low rank with a chosen coherence, spiky
+(coherent) low rank, and noise of an exact norm.
+
+How :func:`low_rank` hits a requested μ. On :math:`m` points the real Fourier
+vectors :math:`1/\sqrt m` and :math:`\sqrt{2/m}\cos(2\pi k t/m)`,
+:math:`\sqrt{2/m}\sin(2\pi k t/m)` are orthonormal, and a set made of the constant
+vector and/or whole cos/sin pairs gives *every* row the same leverage :math:`r/m`
+(because :math:`\cos^2 + \sin^2 = 1`). Put such a basis :math:`F` on rows
+:math:`2..n` and let the first basis vector be :math:`\sqrt{L}\,e_1 +
+\sqrt{1-L}\,F_{:,1}`: the basis stays orthonormal, row 1 has leverage :math:`L` and
+every other row at most :math:`r/(n-1)`. Choosing :math:`L = \mu r/n` gives
+coherence :math:`\mu` (for :math:`\mu \ge n/(n-1)`; below that the matrix has
+:math:`\mu = n/(n-1)`, within 5 % of 1 once :math:`n \ge 21`). A random rotation
+inside the subspace and a random permutation of the rows hide the construction
+without changing any leverage score.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._validation import check_choice, check_positive, check_rng
+
+__all__ = ["low_rank", "coherent", "noise", "spread_basis", "KernelMatrix"]
+
+
+def _check_shape_rank(n, d, r):
+    for name, v in (("n", n), ("d", d), ("r", r)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    if r > min(n, d):
+        raise ValueError(f"r must be at most min(n, d) = {min(n, d)}, got {r}")
+
+
+def _fourier_flat(m, r):
+    """``m x r`` orthonormal real basis whose rows all have squared norm ``r/m``."""
+    t = np.arange(m)
+    cols = []
+    if r % 2 == 1:
+        cols.append(np.full(m, 1.0 / np.sqrt(m)))
+    k = 1
+    while len(cols) < r:
+        if 2 * k >= m:  # out of frequencies: fall back (only when r is close to m)
+            return None
+        cols.append(np.sqrt(2.0 / m) * np.cos(2 * np.pi * k * t / m))
+        cols.append(np.sqrt(2.0 / m) * np.sin(2 * np.pi * k * t / m))
+        k += 1
+    return np.column_stack(cols[:r])
+
+
+def _random_orthogonal(r, rng):
+    Q, Rf = np.linalg.qr(rng.standard_normal((r, r)))
+    return Q * np.sign(np.diag(Rf))
+
+
+def spread_basis(m, r, mu, rng):
+    r"""An ``m x r`` orthonormal basis whose largest leverage is ``mu * r / m``.
+
+    ``mu`` must lie in ``[1, m / r]``. See the module docstring for the construction.
+    """
+    if not 1.0 <= mu <= m / r * (1 + 1e-12):
+        raise ValueError(f"mu must lie in [1, m/r] = [1, {m / r:.6g}] for an {m} x {r} basis, got {mu}")
+    L = min(1.0, mu * r / m)
+    F = _fourier_flat(m - 1, r) if m > 1 else None
+    if F is None or r == m:
+        Q = np.linalg.qr(rng.standard_normal((m, r)))[0]
+        B = Q
+    else:
+        B = np.zeros((m, r))
+        B[1:, :] = F
+        B[1:, 0] *= np.sqrt(1.0 - L)
+        B[0, 0] = np.sqrt(L)
+    B = B @ _random_orthogonal(r, rng)
+    return B[rng.permutation(m)]
+
+
+def low_rank(n, d, r, *, mu=None, singular_values=None, dtype=np.float64, rng=None):
+    r"""A rank-``r`` matrix :math:`X = W\,\mathrm{diag}(s)\,V^T` with coherence ``mu``.
+
+    Parameters
+    ----------
+    n, d, r : int
+        Shape and rank, ``1 <= r <= min(n, d)``.
+    mu : float, optional
+        Requested coherence in ``[1, max(n, d)/r]``; hit within 5 % (exactly up to
+        rounding when ``mu >= n/(n-1)``). ``None``: Gaussian singular vectors
+        (typically :math:`\mu = O(\log n)`).
+    singular_values : array_like of shape (r,), optional
+        Default ``numpy.logspace(0, -1, r)`` (condition number 10).
+    dtype : dtype
+        float32, float64, complex64 or complex128 (complex matrices are the real
+        construction cast, with a random unit phase per column of ``V``).
+    rng : {None, int, numpy.random.Generator}
+
+    Returns
+    -------
+    ndarray, shape (n, d)
+
+    Examples
+    --------
+    >>> from skeleton import incoherence
+    >>> from skeleton.matrices import low_rank
+    >>> X = low_rank(200, 100, 4, mu=5.0, rng=0)
+    >>> round(incoherence(X, 4).mu, 6)
+    5.0
+    """
+    _check_shape_rank(n, d, r)
+    rng = check_rng(rng)
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fc":
+        raise TypeError(f"dtype must be a float or complex dtype, got {dtype}")
+    if singular_values is None:
+        s = np.logspace(0, -1, r)
+    else:
+        s = np.asarray(singular_values, dtype=np.float64)
+        if s.shape != (r,) or not np.all(np.isfinite(s)) or np.any(s <= 0):
+            raise ValueError(f"singular_values must be {r} positive finite numbers, got shape {s.shape}")
+    if mu is None:
+        W = np.linalg.qr(rng.standard_normal((n, r)))[0]
+        V = np.linalg.qr(rng.standard_normal((d, r)))[0]
+    else:
+        mu = check_positive(mu, "mu")
+        top = max(n, d) / r
+        if not 1.0 <= mu <= top * (1 + 1e-12):
+            raise ValueError(f"mu must lie in [1, max(n, d)/r] = [1, {top:.6g}], got {mu}")
+        # The larger side carries the spike; the other side is as flat as it can be
+        # while not exceeding mu.
+        big, small = (n, d) if n >= d else (d, n)
+        B_big = spread_basis(big, r, mu, rng)
+        B_small = spread_basis(small, r, min(mu, small / r), rng)
+        W, V = (B_big, B_small) if n >= d else (B_small, B_big)
+    X = (W * s) @ V.T
+    if dtype.kind == "c":
+        phases = np.exp(2j * np.pi * rng.random(r))
+        X = (W * (s * phases)) @ V.T
+    return X.astype(dtype)
+
+
+def coherent(n, d, r, *, singular_values=None, dtype=np.float64, rng=None):
+    r"""A spiky rank-``r`` matrix: ``r`` non-zero rows at random positions.
+
+    :math:`X = P_I\,\mathrm{diag}(s)\,V^T` where :math:`P_I` holds ``r`` columns of
+    the identity, so :math:`\mu_{rows} = n/r`, the maximum. Uniform sampling of
+    :math:`O(r\log n)` rows misses most of the ``r`` informative rows.
+
+    Examples
+    --------
+    >>> from skeleton import incoherence
+    >>> from skeleton.matrices import coherent
+    >>> incoherence(coherent(100, 40, 4, rng=0)).mu_rows
+    25.0
+    """
+    _check_shape_rank(n, d, r)
+    rng = check_rng(rng)
+    s = np.logspace(0, -1, r) if singular_values is None else np.asarray(singular_values, dtype=np.float64)
+    rows = rng.choice(n, size=r, replace=False)
+    V = np.linalg.qr(rng.standard_normal((d, r)))[0]
+    X = np.zeros((n, d))
+    X[rows, :] = (s[:, None] * V.T)
+    return X.astype(dtype)
+
+
+def noise(shape, norm, *, kind="gaussian", ord=2, density=0.01, dtype=np.float64, rng=None):
+    r"""A random matrix scaled to have exactly the norm ``norm``.
+
+    Parameters
+    ----------
+    shape : tuple of two ints
+    norm : float
+        The requested :math:`\|E\|` (>= 0).
+    kind : {"gaussian", "uniform", "sparse"}
+        i.i.d. standard normal entries, uniform on [-1, 1], or a fraction
+        ``density`` of normal entries at random positions (at least one).
+    ord : {2, "fro"}
+        Spectral or Frobenius norm.
+    dtype : dtype
+    rng : {None, int, numpy.random.Generator}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skeleton.matrices import noise
+    >>> E = noise((30, 20), 1e-3, rng=0)
+    >>> bool(np.isclose(np.linalg.norm(E, 2), 1e-3, rtol=1e-12))
+    True
+    """
+    check_choice(kind, ("gaussian", "uniform", "sparse"), "kind")
+    if ord not in (2, "fro"):
+        raise ValueError(f"ord must be 2 or 'fro', got {ord!r}")
+    norm = check_positive(norm, "norm", allow_zero=True)
+    if len(shape) != 2 or any(int(s) < 1 for s in shape):
+        raise ValueError(f"shape must be two positive integers, got {shape}")
+    rng = check_rng(rng)
+    if kind == "gaussian":
+        E = rng.standard_normal(shape)
+    elif kind == "uniform":
+        E = rng.uniform(-1.0, 1.0, shape)
+    else:
+        E = np.zeros(shape)
+        count = max(1, int(round(density * E.size)))
+        pos = rng.choice(E.size, size=count, replace=False)
+        E.flat[pos] = rng.standard_normal(count)
+    current = np.linalg.norm(E, 2 if ord == 2 else "fro")
+    return (E * (norm / current)).astype(dtype)
+
+
+def __getattr__(name):
+    # KernelMatrix lives in its own module (entry oracles); imported lazily.
+    if name == "KernelMatrix":
+        from .kernel_matrix import KernelMatrix
+
+        return KernelMatrix
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

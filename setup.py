@@ -38,7 +38,8 @@ setup(
         "array-api-compat>=1.6",
     ],
     extras_require={
-        "test": TEST,
+        # The test suite builds the docs and executes the notebooks, so it needs both.
+        "test": TEST + DOCS + ["zarr>=2.16"],
         "gpu": ["cupy-cuda12x"],
         "dask": ["dask[array]>=2024.1", "distributed>=2024.1", "zarr>=2.16"],
         "docs": DOCS,

@@ -85,6 +85,15 @@ class Backend:
             out = xp.asarray(out, copy=True)
         return out if dtype is None else self.astype(out, dtype)
 
+    def scan_take(self, X, rows, cols, dtype, check_finite=True):
+        """``(C, R, finite)``: ``C = X[:, cols]``, ``R = X[rows, :]`` in ``dtype`` and,
+        when ``check_finite``, whether all of ``X`` is finite (``C``, ``R`` are
+        ``None`` when it is not).  Backends that can, do it in one pass over ``X``.
+        """
+        if check_finite and not self.all_finite(X):
+            return None, None, False
+        return self.take(X, None, cols, dtype), self.take(X, rows, None, dtype), True
+
     # -- dense linear algebra on small or tall-skinny factors ------------------
     def svd(self, A):
         """Thin SVD ``A = U diag(s) Vh`` (singular values in descending order)."""
@@ -140,6 +149,11 @@ class NumpyBackend(Backend):
         from ._kernels import gather
 
         return gather(X, rows, cols, dtype)
+
+    def scan_take(self, X, rows, cols, dtype, check_finite=True):
+        from ._kernels import scan_gather
+
+        return scan_gather(X, rows, cols, dtype, check_finite)
 
     def svd(self, A):
         return np.linalg.svd(A, full_matrices=False)

@@ -1,11 +1,21 @@
 """CPU kernels for reading a NumPy matrix: the finiteness scan and the sample gather.
 
-NumPy's fancy indexing along axis 1 of a C-ordered array (``X[:, J]``) walks the
-whole index list once per row through a generic iterator; a numba loop over rows,
-parallel across cores, does the same gather several times faster (measured in
-``docs/benchmarks.md``; see ``benchmarks/bench_gather.py``).  Row gathers copy
-contiguous rows and NumPy is already at memory speed there.  Everything falls back to
-NumPy when numba is unavailable or the array is not a plain strided float array.
+Two facts about a C-ordered ``X`` (n x d) drive these kernels:
+
+* NumPy's fancy indexing along axis 1 (``X[:, J]``) walks the index list once per row
+  through a generic iterator; a numba loop over rows, parallel across cores, does the
+  same gather about twice as fast (measured in ``docs/benchmarks.md``,
+  ``benchmarks/bench_gather.py``).  Row gathers copy contiguous rows and NumPy is
+  already at memory speed there.
+* The finiteness scan and the column gather *both* stream through every row of ``X``
+  (a random set of ``k`` columns touches most cache lines of a row once ``k`` is a
+  sizeable fraction of ``d / 8``).  :func:`scan_gather` does both in **one** pass: each
+  row is checked while it is in cache, its sampled entries copied into ``C`` and, if
+  the row is sampled, the whole row copied into ``R``.  That is the read that CUR with
+  ``check_finite=True`` cannot avoid, so it runs at memory speed.
+
+Everything falls back to NumPy when numba is unavailable or the array is not a plain
+(C- or Fortran-) contiguous float/complex array.
 """
 
 from __future__ import annotations
@@ -19,12 +29,15 @@ try:  # numba is a hard dependency, but keep the library importable without it
 except ImportError:  # pragma: no cover
     _HAVE_NUMBA = False
 
-__all__ = ["gather", "all_finite"]
+__all__ = ["gather", "all_finite", "scan_gather"]
 
-# Below this many gathered entries the numba call overhead is not worth paying.
+# Below this many entries the numba call overhead is not worth paying.
 _NUMBA_MIN_ENTRIES = 1 << 15
 
 if _HAVE_NUMBA:
+    # "reassoc" lets LLVM vectorise the reduction below; NaN/inf semantics are kept
+    # (no "nnan"/"ninf"), which the test relies on.
+    _FM = {"reassoc", "contract"}
 
     @numba.njit(parallel=True, nogil=True, cache=True)
     def _gather_cols(X, cols, out):  # pragma: no cover - compiled
@@ -34,18 +47,57 @@ if _HAVE_NUMBA:
             for jj in range(k):
                 out[i, jj] = X[i, cols[jj]]
 
+    @numba.njit(nogil=True, cache=True, fastmath=_FM)
+    def _row_nonfinite(row):  # pragma: no cover - compiled
+        # v * 0 is 0 for finite v and NaN for NaN or +-inf; the sum is NaN iff one is.
+        acc = row[0] * 0.0
+        for j in range(row.shape[0]):
+            acc += row[j] * 0.0
+        return acc != acc
+
     @numba.njit(parallel=True, nogil=True, cache=True)
     def _count_nonfinite(X):  # pragma: no cover - compiled
         n = X.shape[0]
         bad = 0
         for i in numba.prange(n):
-            row = X[i]
-            for j in range(row.shape[0]):
-                v = row[j]
-                # v - v is NaN exactly when v is NaN or +-inf
-                if (v - v) != 0.0 or v != v:
-                    bad += 1
+            if _row_nonfinite(X[i]):
+                bad += 1
         return bad
+
+    @numba.njit(parallel=True, nogil=True, cache=True)
+    def _scan_gather(X, row_pos, cols, C, R, check):  # pragma: no cover - compiled
+        """One pass over the rows of C-ordered X: count rows holding NaN/inf (when
+        ``check``), copy ``X[i, cols]`` into ``C[i]`` and, for sampled rows
+        (``row_pos[i] >= 0``), ``X[i]`` into ``R[row_pos[i]]``."""
+        n, d = X.shape
+        k = cols.shape[0]
+        bad = 0
+        for i in numba.prange(n):
+            row = X[i]
+            if check:
+                if _row_nonfinite(row):
+                    bad += 1
+            for jj in range(k):
+                C[i, jj] = row[cols[jj]]
+            p = row_pos[i]
+            if p >= 0:
+                for j in range(d):
+                    R[p, j] = row[j]
+        return bad
+
+
+def _plain(X):
+    """An ndarray (or memmap) whose class leaves ufuncs and array functions to NumPy.
+
+    A subclass overriding ``__array_ufunc__``/``__array_function__`` wants to see the
+    operations done on it, so it is read through NumPy rather than a compiled kernel.
+    """
+    cls = type(X)
+    return (
+        isinstance(X, np.ndarray)
+        and cls.__array_ufunc__ is np.ndarray.__array_ufunc__
+        and cls.__array_function__ is np.ndarray.__array_function__
+    )
 
 
 def _numba_ok(X):
@@ -63,8 +115,13 @@ def all_finite(X):
     """True when every entry of the NumPy array ``X`` is finite."""
     if X.dtype.kind in "biu":
         return True
-    if _numba_ok(X) and X.size >= _NUMBA_MIN_ENTRIES:
-        return _count_nonfinite(np.asarray(X)) == 0
+    if not _plain(X):
+        return bool(np.isfinite(X).all())
+    base = np.asarray(X)
+    if _numba_ok(base) and base.size >= _NUMBA_MIN_ENTRIES:
+        return _count_nonfinite(base) == 0
+    if _numba_ok(base.T) and base.size >= _NUMBA_MIN_ENTRIES:
+        return _count_nonfinite(base.T) == 0
     return bool(np.isfinite(X).all())
 
 
@@ -80,7 +137,6 @@ def gather(X, rows=None, cols=None, dtype=None):
     if cols is not None:
         cols = np.asarray(cols, dtype=np.intp)
     if rows is not None and cols is not None:
-        # Small block: gather rows first only when that reads fewer entries.
         out = base[np.ix_(rows, cols)]
     elif cols is not None:
         if _numba_ok(base) and base.shape[0] * cols.size >= _NUMBA_MIN_ENTRIES:
@@ -95,3 +151,40 @@ def gather(X, rows=None, cols=None, dtype=None):
     if dtype is not None and out.dtype != dtype:
         out = out.astype(dtype)
     return np.ascontiguousarray(out)
+
+
+def scan_gather(X, rows, cols, dtype, check_finite=True):
+    """``(C, R, finite)``: ``C = X[:, cols]``, ``R = X[rows, :]`` (C-ordered, in
+    ``dtype``) and whether ``X`` is all finite, from one pass over ``X``.
+
+    With ``check_finite=False`` only the sampled entries are read (``finite`` is then
+    ``True``). A C- or Fortran-contiguous float/complex ``X`` whose dtype is ``dtype``
+    goes through the fused numba kernel; anything else through a finiteness scan and
+    :func:`gather`.  ``rows`` and ``cols`` are validated, duplicate-free index arrays.
+    When ``X`` is not finite, ``C`` and ``R`` are returned unfilled (``None``).
+    """
+    base = np.asarray(X)
+    rows = np.asarray(rows, dtype=np.intp)
+    cols = np.asarray(cols, dtype=np.intp)
+    n, d = base.shape
+    dtype = np.dtype(dtype)
+    big = base.size >= _NUMBA_MIN_ENTRIES and _plain(X)
+    if big and base.dtype == dtype and (_numba_ok(base) or _numba_ok(base.T)):
+        C = np.empty((n, cols.size), dtype=dtype)
+        R = np.empty((rows.size, d), dtype=dtype)
+        if _numba_ok(base):
+            row_pos = np.full(n, -1, dtype=np.intp)
+            row_pos[rows] = np.arange(rows.size)
+            bad = _scan_gather(base, row_pos, cols, C, R, bool(check_finite))
+        else:
+            # Fortran order: X.T is C-ordered, with the roles of rows and columns
+            # swapped; write straight through transposed views of C and R.
+            col_pos = np.full(d, -1, dtype=np.intp)
+            col_pos[cols] = np.arange(cols.size)
+            bad = _scan_gather(base.T, col_pos, rows, R.T, C.T, bool(check_finite))
+        if bad:
+            return None, None, False
+        return C, R, True
+    if check_finite and not all_finite(X):
+        return None, None, False
+    return gather(X, None, cols, dtype), gather(X, rows, None, dtype), True

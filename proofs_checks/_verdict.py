@@ -1,0 +1,163 @@
+"""Verdict machinery: confidence intervals and the rules that map numbers to verdicts.
+
+Every verdict of ``skeleton verify`` is computed here from measured numbers; no check
+types a verdict in.  The rules and their thresholds:
+
+* **Rate rule** (probabilistic claims "with probability >= 1 - delta"): with ``k``
+  failures in ``N`` independent trials, the two-sided ``conf`` Clopper-Pearson interval
+  ``[lo, hi]`` of the failure rate is compared with the allowed failure probability
+  ``p``: ``violated`` if ``lo > p``; ``holds`` if ``hi < p``; else ``inconclusive``
+  (the trial budget cannot resolve the rate against ``p``).
+* **Deterministic rule** (identities, exact counts, closed forms): ``violated`` if any
+  case fails the stated tolerance, ``holds`` if none does.
+* **Constant rule** (claims with ``O(.)``): the ratio measured / claimed rate is
+  computed per trial; per size the ``quantile`` (default: the max) of the ratios is
+  taken; ``log(ratio_q)`` is regressed on ``log(size)``.  The claim's constant is
+  *not bounded* when the slope's ``conf`` t-interval excludes 0 on the positive side
+  AND the per-size ratio grows by more than ``growth_factor`` (default 2) from the
+  smallest to the largest size: verdict ``violated``.  A significant positive slope
+  with growth below the factor is ``inconclusive`` (a slow trend, e.g. a log factor,
+  that the tested range cannot separate from a constant).  Otherwise
+  ``holds_with_constant`` with constant = max over sizes of ``ratio_q``, and its
+  spread (min/max over sizes) reported.
+* **Agreement rule** (a claimed value vs a measured value): ``holds`` if
+  ``|measured / claimed - 1| <= rtol``, else ``violated``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "clopper_pearson",
+    "wilson",
+    "rate_verdict",
+    "deterministic_verdict",
+    "fit_constant",
+    "agreement_verdict",
+    "HOLDS",
+    "HOLDS_C",
+    "VIOLATED",
+    "INCONCLUSIVE",
+]
+
+HOLDS = "holds"
+HOLDS_C = "holds_with_constant"
+VIOLATED = "violated"
+INCONCLUSIVE = "inconclusive"
+VERDICTS = (HOLDS, HOLDS_C, VIOLATED, INCONCLUSIVE)
+
+
+def clopper_pearson(k, n, conf=0.95):
+    """Exact two-sided Clopper-Pearson interval for a binomial proportion k/n."""
+    k, n = int(k), int(n)
+    if n <= 0:
+        return (0.0, 1.0)
+    if not 0 <= k <= n:
+        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
+    a = 1.0 - conf
+    lo = 0.0 if k == 0 else float(stats.beta.ppf(a / 2, k, n - k + 1))
+    hi = 1.0 if k == n else float(stats.beta.ppf(1 - a / 2, k + 1, n - k))
+    return (lo, hi)
+
+
+def wilson(k, n, conf=0.95):
+    """Wilson score interval for a binomial proportion k/n."""
+    k, n = int(k), int(n)
+    if n <= 0:
+        return (0.0, 1.0)
+    z = float(stats.norm.ppf(1 - (1 - conf) / 2))
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def rate_verdict(k, n, allowed, conf=0.95):
+    """Rate rule: returns (verdict, (lo, hi)). See the module docstring."""
+    lo, hi = clopper_pearson(k, n, conf)
+    if lo > allowed:
+        return VIOLATED, (lo, hi)
+    if hi < allowed:
+        return HOLDS, (lo, hi)
+    return INCONCLUSIVE, (lo, hi)
+
+
+def deterministic_verdict(failures):
+    """Deterministic rule: any failure violates."""
+    return VIOLATED if int(failures) > 0 else HOLDS
+
+
+def agreement_verdict(measured, claimed, rtol=0.1):
+    """Agreement rule: ``|measured/claimed - 1| <= rtol`` holds, else violated."""
+    if claimed == 0 or not np.isfinite(measured):
+        return VIOLATED
+    return HOLDS if abs(measured / claimed - 1.0) <= rtol else VIOLATED
+
+
+def fit_constant(sizes, ratios, *, quantile=1.0, growth_factor=2.0, conf=0.95):
+    """Constant rule on ratios measured/claimed grouped by size.
+
+    Parameters
+    ----------
+    sizes, ratios : array_like
+        One entry per trial (a size may repeat).
+    quantile : float
+        Per-size statistic of the ratios (1.0 = max).
+
+    Returns
+    -------
+    dict with ``verdict``, ``constant``, ``per_size`` {size: ratio_q}, ``slope``,
+    ``slope_ci``, ``growth`` (last/first per-size ratio) and ``reason``.
+    """
+    sizes = np.asarray(sizes, dtype=float)
+    ratios = np.asarray(ratios, dtype=float)
+    if sizes.shape != ratios.shape or sizes.size == 0:
+        raise ValueError("sizes and ratios must be non-empty and of equal length")
+    if not np.all(np.isfinite(ratios)):
+        return dict(verdict=VIOLATED, constant=None, per_size={}, slope=None,
+                    slope_ci=None, growth=float("inf"),
+                    reason="non-finite ratio measured/claimed (the error is unbounded)")
+    us = np.unique(sizes)
+    q = np.array([np.quantile(ratios[sizes == u], quantile) for u in us])
+    per_size = {float(u): float(v) for u, v in zip(us, q)}
+    floor = np.finfo(float).tiny
+    if np.all(q <= 0):
+        return dict(verdict=HOLDS_C, constant=0.0, per_size=per_size, slope=0.0,
+                    slope_ci=[0.0, 0.0], growth=1.0, reason="all ratios are zero")
+    growth = float(q[-1] / max(q[0], floor))
+    slope, ci = None, None
+    if us.size >= 3:
+        x, y = np.log(us), np.log(np.maximum(q, floor))
+        res = stats.linregress(x, y)
+        tq = float(stats.t.ppf(1 - (1 - conf) / 2, us.size - 2))
+        slope = float(res.slope)
+        se = float(res.stderr)
+        ci = [slope - tq * se, slope + tq * se]
+        significant = ci[0] > 0
+    elif us.size == 2:
+        slope = float(np.log(max(q[1], floor) / max(q[0], floor)) / np.log(us[1] / us[0]))
+        significant = slope > 0
+    else:
+        significant = False
+    c = float(q.max())
+    if significant and growth > growth_factor:
+        verdict, reason = VIOLATED, (
+            f"ratio grows with size (slope {slope:.3g}, CI {ci}), by x{growth:.3g} > "
+            f"x{growth_factor} across sizes: no constant bounds it")
+    elif significant:
+        verdict, reason = INCONCLUSIVE, (
+            f"significant upward trend (slope {slope:.3g}) but growth x{growth:.3g} <= "
+            f"x{growth_factor}: a slow (e.g. logarithmic) growth cannot be told from a "
+            f"constant on the tested sizes")
+    else:
+        verdict, reason = HOLDS_C, (
+            f"no significant growth (slope {slope if slope is None else round(slope, 4)}, "
+            f"growth x{growth:.3g}); constant = max over sizes = {c:.4g}, spread "
+            f"[{q.min():.4g}, {q.max():.4g}]")
+    return dict(verdict=verdict, constant=c, per_size=per_size, slope=slope,
+                slope_ci=ci, growth=growth, reason=reason)

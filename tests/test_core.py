@@ -1,0 +1,280 @@
+"""skeleton_approx(): exact recovery, noise, selection rules, dtypes, bad input.
+
+Every check compares with a dense reference formed here (numpy.linalg.svd / pinv).
+"""
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+from skeleton import skeleton_approx
+from skeleton.cur import default_sample_count
+from skeleton.matrices import coherent, low_rank, noise
+
+SAMPLINGS = ("uniform", "leverage", "pivoted_qr", "deim", "maxvol")
+CORES = ("pinv", "truncated", "optimal")
+
+
+def dense_cur(X, I, J, core, rank=None):
+    """Reference C U R with numpy's pinv."""
+    C, R, W = X[:, J], X[I, :], X[np.ix_(I, J)]
+    if core == "pinv":
+        U = np.linalg.pinv(W)
+    elif core == "truncated":
+        Uw, s, Vh = np.linalg.svd(W, full_matrices=False)
+        k = rank or np.sum(s > s[0] * max(W.shape) * np.finfo(W.dtype).eps)
+        U = Vh[:k].conj().T @ np.diag(1 / s[:k]) @ Uw[:, :k].conj().T
+    else:
+        U = np.linalg.pinv(C) @ X @ np.linalg.pinv(R)
+    return C @ U @ R
+
+
+def rel_err(A, B):
+    return np.linalg.norm(A - B) / np.linalg.norm(A)
+
+
+@pytest.mark.parametrize("core", CORES)
+def test_agrees_with_dense_reference(core):
+    rng = np.random.default_rng(0)
+    X = low_rank(120, 80, 6, rng=rng) + 1e-3 * rng.standard_normal((120, 80))
+    cur = skeleton_approx(X, 25, 20, rank=6, core=core, rng=1)
+    ref = dense_cur(X, cur.row_idx, cur.col_idx, core, rank=6)
+    np.testing.assert_allclose(cur.to_array(), ref, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("core", CORES)
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-10), (np.float32, 1e-4), (np.complex128, 1e-10), (np.complex64, 1e-4)])
+def test_exact_recovery_noiseless(core, dtype, tol):
+    X = low_rank(300, 200, 8, mu=2.0, dtype=dtype, rng=3)
+    cur = skeleton_approx(X, rank=8, core=core, rng=4)
+    assert cur.dtype == np.dtype(dtype)
+    assert cur.C.dtype == cur.U.dtype == cur.R.dtype == np.dtype(dtype)
+    assert cur.error(X) <= tol
+    assert cur.error(X, ord=2) <= 10 * tol
+
+
+def test_exact_recovery_many_seeds_uniform_default_count():
+    X = low_rank(500, 300, 10, mu=1.5, rng=5)
+    errs = [skeleton_approx(X, rank=10, rng=s).error(X) for s in range(20)]
+    assert max(errs) <= 1e-10
+
+
+@pytest.mark.slow
+def test_noise_sweep_slow():
+    _noise_sweep(sizes=[(400, 300), (1600, 800)], trials=10)
+
+
+def test_noise_sweep():
+    records = _noise_sweep(sizes=[(300, 200)], trials=2)
+    assert len(records) == 2 * 5 * 3
+
+
+def _noise_sweep(sizes, trials):
+    """Error of each core against ||E|| across noise levels, recorded.
+
+    The truncated core must stay within a modest constant (here 10) of
+    ||E|| sqrt(n d / (k_r k_c)) (Hamm & Huang 2021, Cor. 4.3); the pinv core is
+    only recorded: it can blow up (see the noise figure in the experiments).
+    """
+    records = []
+    for n, d in sizes:
+        r = 5
+        k = default_sample_count(r, n, d, mu=2.0)
+        for eps in (1e-8, 1e-6, 1e-4, 1e-3, 1e-2):
+            for t in range(trials):
+                rng = np.random.default_rng([n, t, int(-math.log10(eps))])
+                X = low_rank(n, d, r, mu=2.0, rng=rng)
+                E = noise((n, d), eps * np.linalg.norm(X, 2), rng=rng)
+                bound = np.linalg.norm(E, 2) * math.sqrt(n * d / (k[0] * k[1]))
+                for core in CORES:
+                    cur = skeleton_approx(X + E, *k, rank=r, core=core, rng=rng)
+                    err = np.linalg.norm(X - cur.to_array(), 2)
+                    records.append({"n": n, "eps": eps, "core": core, "err": err, "bound": bound})
+                    if core == "truncated":
+                        assert err <= 10 * bound, (n, eps, err / bound)
+    print(json.dumps([{k: (float(v) if isinstance(v, float) else v) for k, v in r.items()} for r in records[:6]]))
+    return records
+
+
+def test_truncated_beats_pinv_under_noise():
+    # The plain pseudo-inverse amplifies noise through the tiny singular values of
+    # the intersection; truncation to the rank removes them.
+    rng = np.random.default_rng(9)
+    X = low_rank(1000, 500, 10, mu=2.0, rng=rng)
+    E = noise((1000, 500), 1e-6 * np.linalg.norm(X, 2), rng=rng)
+    k = default_sample_count(10, 1000, 500, 2.0)
+    errs = {c: np.median([skeleton_approx(X + E, *k, rank=10, core=c, rng=s).error(X) for s in range(5)]) for c in CORES}
+    assert errs["truncated"] < errs["pinv"] / 10
+    assert errs["optimal"] <= 2 * errs["truncated"]
+
+
+def test_coherent_matrix_uniform_fails_others_recover():
+    X = coherent(2000, 300, 5, rng=11)
+    k = default_sample_count(5, 2000, 300)
+    assert k[0] < 2000 / 10  # the default count sees under 10 % of the rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "intersection is zero" on misses
+        uniform = [skeleton_approx(X, rank=5, sampling="uniform", rng=s).error(X) for s in range(10)]
+    assert np.median(uniform) > 0.1  # misses some of the five informative rows
+    for sampling in ("leverage", "pivoted_qr", "deim", "maxvol"):
+        cur = skeleton_approx(X, rank=5, sampling=sampling, rng=0)
+        assert cur.error(X) <= 1e-10, sampling
+
+
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+def test_each_sampling_rule_recovers_incoherent(sampling):
+    X = low_rank(250, 180, 7, mu=3.0, rng=12)
+    cur = skeleton_approx(X, 20, 20, rank=7, sampling=sampling, rng=13)
+    assert len(set(cur.row_idx.tolist())) == 20 and len(set(cur.col_idx.tolist())) == 20
+    assert cur.error(X) <= 1e-10
+
+
+def test_explicit_indices_and_matmul():
+    rng = np.random.default_rng(14)
+    X = low_rank(60, 40, 4, rng=rng)
+    rows, cols = [3, 10, 20, 30, 50], [1, 5, 9, 33]
+    cur = skeleton_approx(X, rows=rows, cols=cols)
+    assert cur.row_idx.tolist() == rows and cur.col_idx.tolist() == cols
+    np.testing.assert_array_equal(cur.C, X[:, cols])
+    np.testing.assert_array_equal(cur.R, X[rows, :])
+    A = cur.to_array()
+    v = rng.standard_normal(40)
+    M = rng.standard_normal((40, 3))
+    np.testing.assert_allclose(cur @ v, A @ v, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(cur @ M, A @ M, rtol=1e-10, atol=1e-12)
+    W = rng.standard_normal((2, 60))
+    np.testing.assert_allclose(W @ cur, W @ A, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="rows"):
+        cur @ np.ones(7)
+
+
+def test_same_seed_same_result_and_input_unchanged():
+    X = low_rank(100, 80, 5, rng=15)
+    X.setflags(write=False)  # any write would raise
+    a = skeleton_approx(X, rank=5, sampling="leverage", rng=7)
+    b = skeleton_approx(X, rank=5, sampling="leverage", rng=7)
+    np.testing.assert_array_equal(a.row_idx, b.row_idx)
+    np.testing.assert_array_equal(a.U, b.U)
+
+
+def test_int_and_bool_input_compute_in_float64():
+    X = (np.arange(60).reshape(10, 6) % 4).astype(np.int32)
+    cur = skeleton_approx(X, 10, 6)
+    assert cur.dtype == np.float64 and cur.C.dtype == np.float64
+    assert cur.error(X) <= 1e-12  # all rows and columns: exact
+    Xb = np.eye(5, dtype=bool)
+    assert skeleton_approx(Xb, 5, 5).dtype == np.float64
+
+
+def test_hilbert_matrix_numerical_rank():
+    # Classic ill-conditioned test matrix (SciPy's suites use it). Rounding errors in
+    # C W^+ R are amplified by ~eps/tau where tau is the core's cut-off, so the
+    # regularised default (sqrt(eps)) must beat the plain eps-level pseudo-inverse.
+    H = scipy.linalg.hilbert(60)
+    for sampling in ("pivoted_qr", "deim", "maxvol"):
+        reg = skeleton_approx(H, 20, 20, rank=15, sampling=sampling, rng=0)
+        plain = skeleton_approx(H, 20, 20, rank=15, sampling=sampling, core="pinv", rng=0)
+        assert reg.error(H) <= 1e-7, sampling
+        assert reg.error(H) < plain.error(H) / 10, sampling
+        assert skeleton_approx(H, 20, 20, rank=15, sampling=sampling, tol=1e-10).error(H) <= 1e-8
+
+
+def test_vandermonde_ill_conditioned():
+    x = np.linspace(0, 1, 200)
+    V = np.vander(x, 40, increasing=True)  # condition number ~1e17
+    for sampling in ("pivoted_qr", "deim", "maxvol"):
+        reg = skeleton_approx(V, 40, 25, sampling=sampling, rng=0).error(V)
+        sharp = skeleton_approx(V, 40, 25, sampling=sampling, tol=1e-12, rng=0).error(V)
+        assert reg <= 1e-7, sampling
+        # a cut-off near eps keeps tiny singular values whose inverses amplify rounding
+        assert sharp > 10 * reg, sampling
+
+
+def test_real_data_digits_against_svd():
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data.astype(np.float64)  # 1797 x 64, shipped with scikit-learn
+    r = 20
+    s = np.linalg.svd(X, compute_uv=False)
+    def best(k):  # Eckart-Young: the smallest relative error of any rank-k matrix
+        return np.sqrt(np.sum(s[k:] ** 2)) / np.linalg.norm(X)
+
+    cur = skeleton_approx(X, 4 * r, 2 * r, rank=r, sampling="leverage", core="optimal", rng=0)
+    # the optimal core C^+ X R^+ is not truncated: its rank is that of C (2r columns)
+    assert cur.core_rank == 2 * r
+    assert best(cur.core_rank) <= cur.error(X) <= 2.5 * best(r)
+    trunc = skeleton_approx(X, 4 * r, 2 * r, rank=r, sampling="leverage", core="truncated", rng=0)
+    assert trunc.core_rank == r
+    assert best(r) <= trunc.error(X) <= 2.5 * best(r)
+
+
+class RecordingMemmap(np.memmap):
+    """A memmap that records every __getitem__ key and forbids whole-array math."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        raise AssertionError(f"whole-array ufunc {ufunc.__name__} on the memmap")
+
+    def __array_function__(self, func, types, args, kwargs):
+        raise AssertionError(f"whole-array function {func.__name__} on the memmap")
+
+
+def test_memmap_reads_only_sampled_rows_and_columns(tmp_path):
+    X = low_rank(400, 300, 5, rng=16)
+    path = tmp_path / "x.dat"
+    mm = np.memmap(path, dtype=np.float64, mode="w+", shape=X.shape)
+    mm[:] = X
+    mm.flush()
+    ro = RecordingMemmap(path, dtype=np.float64, mode="r", shape=X.shape)
+    for core in ("pinv", "truncated"):
+        cur = skeleton_approx(ro, 30, 30, rank=5, core=core, check_finite=False, rng=0)
+        assert cur.error(X) <= 1e-10
+    with pytest.raises(AssertionError, match="whole-array"):
+        skeleton_approx(ro, 30, 30, rank=5, rng=0)  # the finiteness scan reads all of X
+
+
+@pytest.mark.parametrize(
+    "kwargs,exc,match",
+    [
+        ({"X": np.ones(4), "n_rows": 2, "n_cols": 2}, ValueError, "2-D"),
+        ({"X": np.ones((0, 4)), "n_rows": 1, "n_cols": 1}, ValueError, "empty"),
+        ({"X": np.array([[np.nan, 1.0], [1.0, 1.0]]), "n_rows": 1, "n_cols": 1}, ValueError, "NaN"),
+        ({"X": np.ones((5, 4)), "n_rows": 6, "n_cols": 2}, ValueError, r"n_rows=6 asks for more rows than exist \(5\)"),
+        ({"X": np.ones((5, 4)), "n_rows": 2, "n_cols": 5}, ValueError, "more columns than exist"),
+        ({"X": np.ones((5, 4)), "n_rows": 0, "n_cols": 2}, ValueError, "n_rows must be at least 1"),
+        ({"X": np.ones((5, 4)), "rows": [0, 5], "n_cols": 2}, ValueError, "out of range"),
+        ({"X": np.ones((5, 4)), "rows": [1, 1], "n_cols": 2}, ValueError, "duplicate"),
+        ({"X": np.ones((5, 4)), "rows": [0, 1], "cols": [-1, 2]}, ValueError, "out of range"),
+        ({"X": np.ones((5, 4)), "rows": [0.0, 1.0], "n_cols": 2}, TypeError, "integer"),
+        ({"X": np.ones((5, 4)), "rank": 5}, ValueError, r"\[1, 4\]"),
+        ({"X": np.ones((5, 4)), "rank": 0}, ValueError, "rank"),
+        ({"X": np.ones((5, 4)), "n_rows": 2, "n_cols": 2, "sampling": "random"}, ValueError, "'uniform', 'leverage'"),
+        ({"X": np.ones((5, 4)), "n_rows": 2, "n_cols": 2, "core": "inverse"}, ValueError, "'pinv', 'truncated', 'optimal'"),
+        ({"X": np.zeros((5, 4)), "n_rows": 2, "n_cols": 2}, ValueError, "zero matrix"),
+        ({"X": np.ones((5, 4))}, ValueError, "rank"),
+        ({"X": np.ones((5, 4)), "n_rows": 2.0, "n_cols": 2}, TypeError, "n_rows must be an integer"),
+        ({"X": np.ones((5, 4)), "n_rows": 2, "n_cols": 2, "rng": 1.5}, TypeError, "rng"),
+        ({"X": np.ones((5, 4)), "n_rows": 3, "rows": [0, 1], "n_cols": 2}, ValueError, "disagrees"),
+    ],
+)
+def test_bad_input(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        skeleton_approx(**kwargs)
+
+
+def test_error_method_checks_shape():
+    X = low_rank(20, 10, 2, rng=0)
+    cur = skeleton_approx(X, 5, 5)
+    with pytest.raises(ValueError, match="shape"):
+        cur.error(X[:10])
+    with pytest.raises(ValueError, match="ord"):
+        cur.error(X, ord=1)
+
+
+def test_result_is_frozen():
+    cur = skeleton_approx(np.eye(4), 4, 4)
+    with pytest.raises(Exception):
+        cur.core = "pinv"

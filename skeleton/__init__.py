@@ -9,9 +9,12 @@ incoherence        mu-incoherence and leverage scores (exact or randomized)
 skeleton_approx    skeleton / CUR approximation X ~ C U R
 matrices           test matrices: low_rank (given mu), coherent, noise, KernelMatrix
 sampling           row/column selection rules (uniform, leverage, pivoted QR, DEIM, maxvol)
+smoothing          the Fourier smoothing operator X_smooth = irfft(rfft(X S) L) and kernels
+attention          softmax, skeleton, S3 and Nystrom attention as matrix routines
+KernelMatrix       an implicit kernel matrix k(x_i, y_j), read through its entries
 """
 
-from . import matrices, sampling
+from . import attention, matrices, sampling, smoothing
 from .cur import SkeletonApprox, default_sample_count, skeleton_approx
 from .incoherence import Incoherence, incoherence, leverage_scores
 
@@ -19,11 +22,21 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Incoherence",
+    "KernelMatrix",
     "SkeletonApprox",
     "default_sample_count",
     "incoherence",
     "leverage_scores",
     "matrices",
+    "attention",
     "sampling",
+    "smoothing",
     "skeleton_approx",
 ]
+
+
+def __getattr__(name):
+    # KernelMatrix is loaded on first use (its module pulls in the oracle machinery).
+    if name == "KernelMatrix":
+        return matrices.KernelMatrix
+    raise AttributeError(f"module 'skeleton' has no attribute {name!r}")

@@ -36,6 +36,7 @@ setup(
         "matplotlib>=3.6",
         "tqdm>=4.60",
         "array-api-compat>=1.6",
+        "threadpoolctl>=3",
     ],
     extras_require={
         # The test suite builds the docs and executes the notebooks, so it needs both.

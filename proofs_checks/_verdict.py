@@ -17,11 +17,23 @@ types a verdict in.  The rules and their thresholds:
   AND the per-size ratio grows by more than ``growth_factor`` (default 2) from the
   smallest to the largest size: verdict ``violated``.  A significant positive slope
   with growth below the factor is ``inconclusive`` (a slow trend, e.g. a log factor,
-  that the tested range cannot separate from a constant).  Otherwise
+  that the tested range cannot separate from a constant).  Without a significant
+  slope, a per-size ratio that still varies by more than ``growth_factor`` (max over
+  sizes / smallest size's value, e.g. heavy-tailed maxima) is ``inconclusive`` too: a
+  constant is only called when the ratio stays within the factor.  Otherwise
   ``holds_with_constant`` with constant = max over sizes of ``ratio_q``, and its
   spread (min/max over sizes) reported.
 * **Agreement rule** (a claimed value vs a measured value): ``holds`` if
   ``|measured / claimed - 1| <= rtol``, else ``violated``.
+* **Sampling-agreement rule** (a claimed mean/variance vs a Monte Carlo estimate with
+  standard error ``se``): with ``m`` such comparisons in one entry, each is a failure
+  when ``|measured - claimed| > z_crit * se`` with ``z_crit = Phi^{-1}(1 - 0.0005/m)``
+  (Bonferroni: a true claim is called ``violated`` with probability <= 0.1%; a
+  factor-2 error still gives |z| in the hundreds at the check's sample sizes);
+  ``violated`` if any comparison fails, else ``holds``.
+* **Comparison rule** (a claim "A is larger than B" on two failure rates): Wilson
+  95% intervals; ``holds`` if A's lower end exceeds B's upper end, ``violated`` if
+  B's lower end exceeds A's upper end, else ``inconclusive``.
 """
 
 from __future__ import annotations
@@ -38,6 +50,9 @@ __all__ = [
     "deterministic_verdict",
     "fit_constant",
     "agreement_verdict",
+    "z_crit",
+    "sampling_verdict",
+    "comparison_verdict",
     "HOLDS",
     "HOLDS_C",
     "VIOLATED",
@@ -154,6 +169,11 @@ def fit_constant(sizes, ratios, *, quantile=1.0, growth_factor=2.0, conf=0.95):
             f"significant upward trend (slope {slope:.3g}) but growth x{growth:.3g} <= "
             f"x{growth_factor}: a slow (e.g. logarithmic) growth cannot be told from a "
             f"constant on the tested sizes")
+    elif q.max() / max(q[0], floor) > growth_factor:
+        verdict, reason = INCONCLUSIVE, (
+            f"no significant trend (slope {slope if slope is None else round(slope, 4)}, CI {ci}) but the "
+            f"per-size ratio varies by x{q.max() / max(q[0], floor):.3g} > x{growth_factor} across sizes: "
+            f"the tested sizes cannot tell a constant from growth")
     else:
         verdict, reason = HOLDS_C, (
             f"no significant growth (slope {slope if slope is None else round(slope, 4)}, "
@@ -161,3 +181,29 @@ def fit_constant(sizes, ratios, *, quantile=1.0, growth_factor=2.0, conf=0.95):
             f"[{q.min():.4g}, {q.max():.4g}]")
     return dict(verdict=verdict, constant=c, per_size=per_size, slope=slope,
                 slope_ci=ci, growth=growth, reason=reason)
+
+
+def z_crit(m, conf=0.95):
+    """Bonferroni two-sided critical value for ``m`` comparisons at family level ``conf``."""
+    return float(stats.norm.ppf(1 - (1 - conf) / 2 / max(1, int(m))))
+
+
+def sampling_verdict(measured, claimed, se, conf=0.999):
+    """Sampling-agreement rule. Returns (verdict, failures, z_crit, |z| per comparison)."""
+    measured = np.atleast_1d(np.asarray(measured, float))
+    claimed = np.broadcast_to(np.asarray(claimed, float), measured.shape)
+    se = np.broadcast_to(np.asarray(se, float), measured.shape)
+    zc = z_crit(measured.size, conf)
+    z = np.abs(measured - claimed) / np.maximum(se, np.finfo(float).tiny)
+    k = int(np.sum(~(z <= zc)))
+    return (VIOLATED if k else HOLDS), k, zc, z
+
+
+def comparison_verdict(k_a, n_a, k_b, n_b, conf=0.95):
+    """Comparison rule for "rate A > rate B". Returns (verdict, wilson A, wilson B)."""
+    wa, wb = wilson(k_a, n_a, conf), wilson(k_b, n_b, conf)
+    if wa[0] > wb[1]:
+        return HOLDS, wa, wb
+    if wb[0] > wa[1]:
+        return VIOLATED, wa, wb
+    return INCONCLUSIVE, wa, wb

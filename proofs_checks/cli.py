@@ -36,15 +36,20 @@ def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _select(only, checks):
+    """Checks named by --only: a check id or id prefix (``prop2``, ``prop1.noiseless``), or an
+    entry id (``prop2.max_t.gaussian``), which selects the check with the longest id it starts with."""
     if not only:
         return list(checks)
-    sel = []
-    for c in checks:
-        for o in only:
-            if c.id == o or c.id.startswith(o) or o.startswith(c.id + "."):
-                sel.append(c)
-                break
-    return sel
+    sel = set()
+    for o in only:
+        direct = [c.id for c in checks if c.id == o or c.id.startswith(o)]
+        if direct:
+            sel.update(direct)
+            continue
+        owners = [c.id for c in checks if o.startswith(c.id + ".")]
+        if owners:
+            sel.add(max(owners, key=len))
+    return [c for c in checks if c.id in sel]
 
 
 def run_verify(args: argparse.Namespace) -> int:

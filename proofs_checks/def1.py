@@ -15,9 +15,11 @@ Claims tested:
   noiseless rank-r matrix (one singular pair supported on m rows/columns, m swept from
   n to 1, which sweeps mu from ~log n to ~max(n,d)/r; generic dense matrices are
   recovered exactly from any k >= r samples whatever their mu) fails to reconstruct it (relative error > 1e-8) increases
-  with mu.  Rule: ``holds`` if the failure rate in the highest-mu group has a Wilson
-  lower bound above the Wilson upper bound of the lowest-mu group; ``violated`` if
-  the reverse; else ``inconclusive``.  Against Prop. 1: its right-hand side
+  with mu.  Rule (comparison rule of ``_verdict``): ``holds`` if the failure rate in
+  the highest-mu third has a Wilson lower bound above the Wilson upper bound of the
+  lowest-mu third; ``violated`` if the reverse; else ``inconclusive``.  The entry's
+  failures/CI fields are null (two rates are compared; both are in the evidence and
+  in ``details``).  Against Prop. 1: its right-hand side
   ||E|| sqrt(nd)/(mu r log n) *decreases* with mu because the sample count grows with
   mu; at a fixed count the bound is sqrt(nd/k^2) ||E|| with no mu, so the two are
   compatible only if the count scales with mu (which prop1 checks).
@@ -37,7 +39,7 @@ import numpy as np
 from ._common import mu_at_rank
 from ._framework import Check, Entry
 from ._lowrank import lowrank_factors
-from ._verdict import HOLDS, INCONCLUSIVE, VIOLATED, deterministic_verdict, wilson
+from ._verdict import comparison_verdict, deterministic_verdict
 
 ID = "def1"
 RANGE_TOL = 1e-10
@@ -174,13 +176,7 @@ def summarise(results, p, ctx):
     hi_grp = mus >= np.quantile(mus, 2 / 3)
     kl, nl = int(fails[lo_grp].sum()), int(lo_grp.sum())
     kh, nh = int(fails[hi_grp].sum()), int(hi_grp.sum())
-    wl, wh = wilson(kl, nl), wilson(kh, nh)
-    if wh[0] > wl[1]:
-        v = HOLDS
-    elif wl[0] > wh[1]:
-        v = VIOLATED
-    else:
-        v = INCONCLUSIVE
+    v, wh, wl = comparison_verdict(kh, nh, kl, nl)
     by = {}
     for q in recs:
         b = by.setdefault(q["spike"], [0, 0, []])
@@ -194,8 +190,10 @@ def summarise(results, p, ctx):
                f"fixed k = {p['k']} uniform rows and columns, n = {p['n']}, d = {p['d']}, r = {p['r']}; noiseless "
                f"exact recovery (rel. error <= {RECOVERY_TOL}); Wilson 95% intervals of the failure rate in "
                "the lowest vs highest third of mu",
-               v, len(recs), int(fails.sum()), float(fails.mean()), [wh[0], wh[1]],
-               evidence=(f"low-mu third: {kl}/{nl} failures, Wilson {wl[0]:.3f}-{wl[1]:.3f}; high-mu third: "
+               v, len(recs), None, None, None,
+               evidence=(f"A comparison of two failure rates, so the single failures/CI columns are left empty: "
+                         f"trials = {len(recs)} recovery attempts (all mu). "
+                         f"Low-mu third: {kl}/{nl} failed recoveries, Wilson {wl[0]:.3f}-{wl[1]:.3f}; high-mu third: "
                          f"{kh}/{nh}, Wilson {wh[0]:.3f}-{wh[1]:.3f}.\n\n| support m | median mu | failures |\n"
                          f"|---|---|---|\n{table}\n\nAgainst Prop. 1: its bound ||E|| sqrt(nd)/(mu r log n) "
                          "decreases in mu only because its sample count mu r log n grows with mu; see prop1."),

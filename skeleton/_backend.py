@@ -18,10 +18,19 @@ oracle) is one :func:`register_backend` call.
 from __future__ import annotations
 
 import functools
+import os
+
+# numba's parallel kernels run on GNU OpenMP, whose threads busy-wait ("spin") after
+# each parallel region; on a 2-core machine the spinning threads starve OpenBLAS,
+# making every small QR/SVD that follows a numba kernel ~25x slower (measured:
+# nine 700x17 QRs take 4 ms before and 107 ms after one parallel finiteness scan).
+# A passive wait policy removes that.  It must be set before libgomp is loaded (numba
+# loads it at its first parallel launch), and a value the user set is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 
-__all__ = ["Backend", "NumpyBackend", "backend_for", "register_backend", "namespace_of"]
+__all__ = ["Backend", "NumpyBackend", "CupyBackend", "backend_for", "register_backend", "namespace_of"]
 
 
 def namespace_of(*arrays):
@@ -48,6 +57,8 @@ class Backend:
     """
 
     name = "array-api"
+    # Whether all_finite reads all of X (an entry oracle cannot, and checks in scan_take).
+    scan_reads_all = True
 
     def __init__(self, xp):
         self.xp = xp
@@ -94,6 +105,37 @@ class Backend:
             return None, None, False
         return self.take(X, None, cols, dtype), self.take(X, rows, None, dtype), True
 
+    def row_block(self, X, i0, i1, dtype):
+        """Rows ``i0:i1`` of X in ``dtype``, in memory (for blockwise reductions)."""
+        return self.astype(X[i0:i1], dtype)
+
+    def dense(self, X, dtype):
+        """All of X in memory, in ``dtype`` (for what needs the whole matrix)."""
+        return self.astype(X, dtype)
+
+    def pivoted_qr_select(self, X, k_r, k_c, rows, cols, rng, dtype):
+        """Rows and columns by column-pivoted QR, on X (small) or a Gaussian sketch.
+
+        Columns: pivots of ``G X`` with ``G`` a ``(k_c + 10) x n`` Gaussian sketch,
+        which keeps the column geometry of X up to a modest distortion (Voronin &
+        Martinsson 2017). Rows likewise from ``(X G')^H``.  ``rows``/``cols`` given by
+        the caller are kept.
+        """
+        from .sampling import pivoted_qr_indices
+
+        n, d = X.shape
+        Xf = self.astype(X, dtype)
+        xp = self.xp
+        if cols is None:
+            m = k_c + 10
+            A = Xf if n <= m else self.standard_normal(rng, (m, n), dtype) @ Xf
+            cols = pivoted_qr_indices(self.to_numpy(A), k_c)
+        if rows is None:
+            m = k_r + 10
+            A = Xf if d <= m else Xf @ self.standard_normal(rng, (d, m), dtype)
+            rows = pivoted_qr_indices(self.to_numpy(xp.conj(A).T), k_r)
+        return rows, cols
+
     # -- dense linear algebra on small or tall-skinny factors ------------------
     def svd(self, A):
         """Thin SVD ``A = U diag(s) Vh`` (singular values in descending order)."""
@@ -109,6 +151,11 @@ class Backend:
 
         _, _, piv = scipy.linalg.qr(self.to_numpy(A), mode="economic", pivoting=True)
         return piv
+
+    def fft_module(self):
+        """The FFT module for this backend's arrays (``xp.fft``; SciPy's / cupyx's where
+        faster): ``rfft``, ``irfft``, ``fft`` with NumPy's signatures."""
+        return self.xp.fft
 
     def standard_normal(self, rng, shape, dtype):
         """A Gaussian test matrix drawn from the host generator ``rng``.
@@ -161,6 +208,11 @@ class NumpyBackend(Backend):
     def qr(self, A):
         return np.linalg.qr(A, mode="reduced")
 
+    def fft_module(self):
+        import scipy.fft
+
+        return scipy.fft
+
 
 class CupyBackend(Backend):
     """CuPy arrays: cuBLAS/cuSOLVER through ``cupy.linalg``, no host round trips
@@ -175,6 +227,11 @@ class CupyBackend(Backend):
 
     def to_numpy(self, a):
         return a.get() if hasattr(a, "get") else np.asarray(a)
+
+    def fft_module(self):
+        import cupyx.scipy.fft
+
+        return cupyx.scipy.fft
 
 
 _REGISTRY = []
@@ -193,8 +250,28 @@ def _module_is(prefix):
     return lambda X: type(X).__module__.split(".")[0] == prefix
 
 
+def _oracle_backend():
+    from ._oracle import OracleBackend
+
+    return OracleBackend()
+
+
+def _dask_backend():
+    from ._dask_backend import DaskBackend
+
+    return DaskBackend()
+
+
+def _is_oracle(X):
+    from ._oracle import is_entry_oracle
+
+    return is_entry_oracle(X)
+
+
 register_backend(lambda X: isinstance(X, np.ndarray), NumpyBackend)
 register_backend(_module_is("cupy"), CupyBackend)
+register_backend(_module_is("dask"), _dask_backend)
+register_backend(_is_oracle, _oracle_backend)
 
 
 def backend_for(X, name="X"):
@@ -204,5 +281,6 @@ def backend_for(X, name="X"):
             return factory()
     raise TypeError(
         f"{name} of type {type(X).__module__}.{type(X).__name__} is not supported: pass a "
-        "NumPy, CuPy or dask array"
+        "NumPy, CuPy or dask array, or an entry oracle (an object with shape, dtype and "
+        "entries(rows, cols))"
     )

@@ -202,8 +202,15 @@ def column_attention(Q, K, V, row_idx, *, scale=None, check_finite=True):
 
     Notes
     -----
-    O(n s1 d) time, O(n s1) extra memory.  With ``row_idx = range(m)`` this *is*
-    :func:`softmax_attention`.
+    .. math:: \\hat V_1 = \\mathrm{softmax}\\big(Q (P_1 K)^T \\cdot scale\\big)(P_1 V),
+
+    with ``P_1`` the s1 x m row selector and the softmax over the s1 axis (rows of
+    the score matrix), max-subtracted.  O(n s1 d) time, O(n s1) extra memory.  With
+    ``row_idx = range(m)`` this *is* :func:`softmax_attention`.
+
+    References
+    ----------
+    Wang et al., "S3Attention", arXiv:2408.08567, eq. (1) (column attention).
 
     Examples
     --------
@@ -250,9 +257,16 @@ def row_attention(Q, K, V, col_idx, *, scale=None, check_finite=True):
 
     Notes
     -----
+    .. math:: \\hat V_2 = (V P_2)\\, \\mathrm{softmax}_{s_2}\\big((K P_2)^T Q \\cdot scale\\big).
+
     ``(K P2)^T Q`` is s2 x d; the softmax runs over its s2 axis (axis 0), as the
     official code does; ``(V P2)`` is n x s2, so the result is n x d.  O(n s2 d)
     time, O(s2 d + n s2) extra memory.
+
+    References
+    ----------
+    Wang et al., "S3Attention", arXiv:2408.08567, eq. (1) (row attention) and the
+    authors' code (softmax over the sampled-feature axis).
 
     Examples
     --------
@@ -295,10 +309,23 @@ def layer_norm(Y, *, eps=1e-5, weight=None, bias=None, check_finite=True):
     -------
     ndarray, shape (n, d)
 
+    Raises
+    ------
+    ValueError
+        Y not 2-D, eps < 0, weight/bias of the wrong shape, NaN/inf.
+    TypeError
+        Complex Y.
+
     Notes
     -----
-    ``(y - mean(y)) / sqrt(var(y) + eps) * weight + bias`` with the biased variance,
-    as ``torch.nn.LayerNorm(d)``.
+    .. math:: \\mathrm{LN}(y) = \\frac{y - \\bar y}{\\sqrt{\\tfrac1d \\sum_k (y_k - \\bar y)^2
+              + \\epsilon}} \\odot w + b,
+
+    with the biased variance, as ``torch.nn.LayerNorm(d)``.
+
+    References
+    ----------
+    J. L. Ba, J. R. Kiros, G. E. Hinton, "Layer normalization", arXiv:1607.06450, 2016.
 
     Examples
     --------

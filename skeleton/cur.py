@@ -55,7 +55,6 @@ from .sampling import (
     deim_indices,
     leverage_indices,
     maxvol_indices,
-    pivoted_qr_indices,
     uniform_indices,
 )
 
@@ -144,7 +143,7 @@ class SkeletonApprox:
         backend = backend_for(X, "X")
         xp = backend.xp
         if ord == 2:
-            Xd = backend.astype(X, self.dtype)
+            Xd = backend.dense(X, self.dtype)
             diff = Xd - self.to_array()
             return float(xp.linalg.matrix_norm(diff, ord=2) / xp.linalg.matrix_norm(Xd, ord=2))
         n = self.shape[0]
@@ -152,7 +151,7 @@ class SkeletonApprox:
         block = max(1, (1 << 22) // max(1, self.shape[1]))
         num = den = 0.0
         for i0 in range(0, n, block):
-            Xi = backend.astype(X[i0 : i0 + block], self.dtype)
+            Xi = backend.row_block(X, i0, min(n, i0 + block), self.dtype)
             Di = Xi - CU[i0 : i0 + block] @ self.R
             num += float(xp.sum(xp.real(Di * xp.conj(Di))))
             den += float(xp.sum(xp.real(Xi * xp.conj(Xi))))
@@ -234,7 +233,7 @@ def _select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype):
         cols = uniform_indices(d, k_c, rng) if cols is None else cols
         return rows, cols
     if sampling == "pivoted_qr":
-        return _pivoted_qr_select(X, k_r, k_c, rows, cols, rng, backend, dtype)
+        return backend.pivoted_qr_select(X, k_r, k_c, rows, cols, rng, dtype)
     r = rank if rank is not None else min(k_r, k_c)
     Ub, Vb, _ = _singular_basis(X, r, tol, rng, backend, dtype)
     if sampling == "leverage":
@@ -245,27 +244,6 @@ def _select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype):
         pick_r = maxvol_indices
     rows = pick_r(Ub, k_r) if rows is None else rows
     cols = pick_r(Vb, k_c) if cols is None else cols
-    return rows, cols
-
-
-def _pivoted_qr_select(X, k_r, k_c, rows, cols, rng, backend, dtype):
-    """Pivoted QR on X (small) or on a Gaussian sketch of it (large).
-
-    Columns: pivots of ``G X`` with ``G`` a ``(k_c + 10) x n`` Gaussian sketch, which
-    keeps the column geometry of X up to a modest distortion (Voronin & Martinsson
-    2017). Rows likewise from ``(X G')^T``.
-    """
-    n, d = X.shape
-    Xf = backend.astype(X, dtype)
-    xp = backend.xp
-    if cols is None:
-        m = k_c + 10
-        A = Xf if n <= m else backend.standard_normal(rng, (m, n), dtype) @ Xf
-        cols = pivoted_qr_indices(backend.to_numpy(A), k_c)
-    if rows is None:
-        m = k_r + 10
-        A = Xf if d <= m else Xf @ backend.standard_normal(rng, (d, m), dtype)
-        rows = pivoted_qr_indices(backend.to_numpy(xp.conj(A).T), k_r)
     return rows, cols
 
 
@@ -389,8 +367,13 @@ def skeleton_approx(
 
     Parameters
     ----------
-    X : (n, d) array_like
-        The matrix (NumPy array or memmap, CuPy or dask array). Never modified.
+    X : (n, d) array_like or entry oracle
+        The matrix: a NumPy array or memmap, a CuPy array (the result is on the
+        GPU), a dask array (out of core or distributed; ``C``, ``U``, ``R`` come
+        back as NumPy arrays), or an *entry oracle* - any object with ``shape``,
+        ``dtype`` and ``entries(rows, cols)`` returning ``X[rows][:, cols]``, such as
+        :class:`skeleton.KernelMatrix`, of which only the sampled rows and columns
+        are evaluated. Never modified.
     n_rows, n_cols : int, optional
         How many rows and columns to sample. Default: derived from ``rank`` by
         :func:`default_sample_count` (:math:`\lceil \mu r\ln\max(n,d)\rceil`).
@@ -485,12 +468,14 @@ def skeleton_approx(
         raise ValueError(_NONFINITE)
     k_r, k_c, rows, cols = _resolve_counts(n, d, n_rows, n_cols, rows, cols, rank, mu, X, backend, dtype, rng)
     row_idx, col_idx = _select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype)
-    C, R, finite = backend.scan_take(X, row_idx, col_idx, dtype, check_finite and not scan_first)
+    # (an entry oracle's all_finite reads nothing: its C and R are checked as read)
+    check_in_take = check_finite and (not scan_first or not backend.scan_reads_all)
+    C, R, finite = backend.scan_take(X, row_idx, col_idx, dtype, check_in_take)
     if not finite:
         raise ValueError(_NONFINITE)
     U, kept = _core(core, C, R, row_idx, X, rank, tol, backend, dtype)
     if kept == 0:
-        _report_empty_core(X, backend, check_finite)
+        _report_empty_core(X, backend, check_finite and backend.scan_reads_all)
     return SkeletonApprox(
         C=C,
         U=U,

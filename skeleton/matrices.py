@@ -55,10 +55,55 @@ def _random_orthogonal(r, rng):
     return Q * np.sign(np.diag(Rf))
 
 
+def _check_dtype(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fc":
+        raise TypeError(f"dtype must be a float or complex dtype, got {dtype}")
+    return dtype
+
+
+def _check_singular_values(singular_values, r):
+    """Default ``logspace(0, -1, r)`` (condition number 10), else ``r`` positive numbers."""
+    if singular_values is None:
+        return np.logspace(0, -1, r)
+    s = np.asarray(singular_values, dtype=np.float64)
+    if s.shape != (r,) or not np.all(np.isfinite(s)) or np.any(s <= 0):
+        raise ValueError(f"singular_values must be {r} positive finite numbers, got shape {s.shape}")
+    return s
+
+
 def spread_basis(m, r, mu, rng):
     r"""An ``m x r`` orthonormal basis whose largest leverage is ``mu * r / m``.
 
-    ``mu`` must lie in ``[1, m / r]``. See the module docstring for the construction.
+    See the module docstring for the construction (a flat Fourier basis with one
+    spike row mixed in, rotated and row-permuted at random).
+
+    Parameters
+    ----------
+    m, r : int
+        Rows and columns of the basis, ``1 <= r <= m``.
+    mu : float
+        The coherence :math:`\tfrac{m}{r}\max_i \|B_{i,:}\|^2` to reach, in ``[1, m/r]``.
+    rng : numpy.random.Generator
+        Source of the random rotation and permutation.
+
+    Returns
+    -------
+    B : ndarray of shape (m, r)
+        Orthonormal columns (:math:`B^T B = I_r`).
+
+    Raises
+    ------
+    ValueError
+        If ``mu`` is outside ``[1, m/r]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skeleton.matrices import spread_basis
+    >>> B = spread_basis(50, 5, 3.0, np.random.default_rng(0))
+    >>> round(float(50 / 5 * np.max(np.sum(B**2, axis=1))), 8)
+    3.0
     """
     if not 1.0 <= mu <= m / r * (1 + 1e-12):
         raise ValueError(f"mu must lie in [1, m/r] = [1, {m / r:.6g}] for an {m} x {r} basis, got {mu}")
@@ -93,10 +138,20 @@ def low_rank(n, d, r, *, mu=None, singular_values=None, dtype=np.float64, rng=No
         float32, float64, complex64 or complex128 (complex matrices are the real
         construction cast, with a random unit phase per column of ``V``).
     rng : {None, int, numpy.random.Generator}
+        Random state (SPEC 7).
 
     Returns
     -------
-    ndarray, shape (n, d)
+    X : ndarray of shape (n, d)
+        The matrix, of the requested ``dtype``.
+
+    Raises
+    ------
+    ValueError
+        If ``r`` is outside ``[1, min(n, d)]``, ``mu`` outside ``[1, max(n, d)/r]``,
+        or ``singular_values`` are not ``r`` positive finite numbers.
+    TypeError
+        If ``dtype`` is not a float or complex dtype.
 
     Examples
     --------
@@ -108,15 +163,8 @@ def low_rank(n, d, r, *, mu=None, singular_values=None, dtype=np.float64, rng=No
     """
     _check_shape_rank(n, d, r)
     rng = check_rng(rng)
-    dtype = np.dtype(dtype)
-    if dtype.kind not in "fc":
-        raise TypeError(f"dtype must be a float or complex dtype, got {dtype}")
-    if singular_values is None:
-        s = np.logspace(0, -1, r)
-    else:
-        s = np.asarray(singular_values, dtype=np.float64)
-        if s.shape != (r,) or not np.all(np.isfinite(s)) or np.any(s <= 0):
-            raise ValueError(f"singular_values must be {r} positive finite numbers, got shape {s.shape}")
+    dtype = _check_dtype(dtype)
+    s = _check_singular_values(singular_values, r)
     if mu is None:
         W = np.linalg.qr(rng.standard_normal((n, r)))[0]
         V = np.linalg.qr(rng.standard_normal((d, r)))[0]
@@ -145,6 +193,30 @@ def coherent(n, d, r, *, singular_values=None, dtype=np.float64, rng=None):
     the identity, so :math:`\mu_{rows} = n/r`, the maximum. Uniform sampling of
     :math:`O(r\log n)` rows misses most of the ``r`` informative rows.
 
+    Parameters
+    ----------
+    n, d, r : int
+        Shape and rank, ``1 <= r <= min(n, d)``.
+    singular_values : array_like of shape (r,), optional
+        Default ``numpy.logspace(0, -1, r)``.
+    dtype : dtype
+        A float or complex dtype.
+    rng : {None, int, numpy.random.Generator}
+        Random state (SPEC 7).
+
+    Returns
+    -------
+    X : ndarray of shape (n, d)
+        Zero except for ``r`` rows.
+
+    Raises
+    ------
+    ValueError
+        If ``r`` is outside ``[1, min(n, d)]`` or ``singular_values`` are not ``r``
+        positive finite numbers.
+    TypeError
+        If ``dtype`` is not a float or complex dtype.
+
     Examples
     --------
     >>> from skeleton import incoherence
@@ -154,7 +226,8 @@ def coherent(n, d, r, *, singular_values=None, dtype=np.float64, rng=None):
     """
     _check_shape_rank(n, d, r)
     rng = check_rng(rng)
-    s = np.logspace(0, -1, r) if singular_values is None else np.asarray(singular_values, dtype=np.float64)
+    dtype = _check_dtype(dtype)
+    s = _check_singular_values(singular_values, r)
     rows = rng.choice(n, size=r, replace=False)
     V = np.linalg.qr(rng.standard_normal((d, r)))[0]
     X = np.zeros((n, d))
@@ -168,6 +241,7 @@ def noise(shape, norm, *, kind="gaussian", ord=2, density=0.01, dtype=np.float64
     Parameters
     ----------
     shape : tuple of two ints
+        The shape ``(n, d)`` of the matrix.
     norm : float
         The requested :math:`\|E\|` (>= 0).
     kind : {"gaussian", "uniform", "sparse"}
@@ -175,8 +249,23 @@ def noise(shape, norm, *, kind="gaussian", ord=2, density=0.01, dtype=np.float64
         ``density`` of normal entries at random positions (at least one).
     ord : {2, "fro"}
         Spectral or Frobenius norm.
+    density : float
+        Fraction of non-zero entries for ``kind="sparse"`` (ignored otherwise).
     dtype : dtype
+        dtype of the result (the scaling is done in float64 first).
     rng : {None, int, numpy.random.Generator}
+        Random state (SPEC 7).
+
+    Returns
+    -------
+    E : ndarray of shape ``shape``
+        The noise, with :math:`\|E\|_{ord} =` ``norm`` up to rounding in ``dtype``.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` or ``ord`` is not one of the choices, ``norm`` is negative or not
+        finite, or ``shape`` is not two positive integers.
 
     Examples
     --------

@@ -152,12 +152,24 @@ def linear_fft_length(n):
     int
         ``scipy.fft.next_fast_len(2*n - 1, real=True)``.
 
+    Raises
+    ------
+    ValueError
+        If n < 1.
+    TypeError
+        If n is not an integer.
+
     Notes
     -----
     A linear (non-wrapping) convolution of two length-n sequences has length 2n - 1;
     zero-padding both to ``m >= 2n - 1`` makes the length-m circular convolution equal
     to it.  A frequency-domain kernel for ``smooth(..., mode="linear")`` must have
     ``m//2 + 1`` rows for this ``m`` (build it with ``to_frequency(K, m)``).
+
+    References
+    ----------
+    A. V. Oppenheim, R. W. Schafer, *Discrete-Time Signal Processing*, 3rd ed.,
+    Section 8.7 (linear convolution using the DFT).
 
     Examples
     --------
@@ -296,7 +308,7 @@ def _check_kernel(kernel, n, d, m, domain, mode, dtype, check, name="kernel"):
 
 def smooth(X, kernel, r, *, mode="circular", domain="frequency", layout="block", workers=None,
            check_finite=True):
-    """Smoothed token matrix ``X_smooth = irfft(rfft(X S) . L)`` along the sequence axis.
+    """Smoothed token matrix ``X_smooth = irfft(rfft(X S) * L)`` along the sequence axis.
 
     Parameters
     ----------
@@ -323,7 +335,9 @@ def smooth(X, kernel, r, *, mode="circular", domain="frequency", layout="block",
         Which average feeds output column j: group ``j // s`` (eq. (4)) or ``j mod r``
         (the appendix code's ``torch.repeat``).  See :func:`segment_average`.
     workers : int, optional
-        Threads for :mod:`scipy.fft` (default all cores; ignored for CuPy).
+        Threads for :mod:`scipy.fft` (default all cores, negative as in SciPy: -1 =
+        all cores; ignored off the CPU).  The transforms of CuPy input run on the
+        GPU (cuFFT, via the backend's ``fft_module()``; see ``skeleton/_fft.py``).
     check_finite : bool, default True
         Raise on NaN/inf in ``X`` or ``kernel``.
 
@@ -332,17 +346,16 @@ def smooth(X, kernel, r, *, mode="circular", domain="frequency", layout="block",
     ndarray, shape (n, d)
         ``X_smooth`` in X's computing dtype (float32 stays float32; the kernel is cast
         to it).  On the fused CPU path the result is Fortran-ordered (the transposed
-        view of a (d, n) buffer - of a (d, m) buffer in linear mode - so that the
-        inverse transforms run along contiguous memory); ``np.ascontiguousarray`` it
-        if C order matters.
+        view of a (d, n) buffer, so that the inverse transforms run along contiguous
+        memory); ``np.ascontiguousarray`` it if C order matters.
 
     Raises
     ------
     ValueError
         Bad shapes, r not dividing d, kernel of the wrong shape/dtype for ``domain``
-        and ``mode``, NaN/inf.
+        and ``mode``, NaN/inf, ``workers=0``.
     TypeError
-        Complex ``X``, non-integer ``r``.
+        Complex ``X``, non-integer ``r`` or ``workers``.
 
     Notes
     -----
@@ -367,7 +380,7 @@ def smooth(X, kernel, r, *, mode="circular", domain="frequency", layout="block",
     Implementation: for NumPy input of at least 2^14 entries a fused path runs the
     segment means and the d products as numba kernels (parallel over cores) and the
     transforms with :mod:`scipy.fft` along contiguous rows of transposed buffers
-    (measured in ``docs/benchmarks-smoothing.md``); otherwise (small input, CuPy)
+    (measured in ``docs/benchmarks/smoothing.md``); otherwise (small input, CuPy)
     the array-namespace path does the same arithmetic with broadcasting.
 
     References
@@ -412,7 +425,13 @@ def smooth(X, kernel, r, *, mode="circular", domain="frequency", layout="block",
         ZT = np.empty((d, nf), dtype=YT.dtype)
         _mul_transposed(np.asarray(Lf), YT, ZT, s, layout == "tile")
         out = fft.irfft(ZT, n=m, axis=-1, overwrite_x=True)  # d transforms
-        return out[:, :n].T
+        if m != n:
+            # linear mode: copy the first n entries of each row (contiguous, cheap) so
+            # the result does not keep the (d, m ~ 2n) buffer alive
+            out = np.ascontiguousarray(out[:, :n])
+        # the transposed view is Fortran-ordered; a C-order copy would be an (n x d)
+        # strided transpose costing as much as all d inverse FFTs (measured)
+        return out.T
 
     A = _segment_average(X, r, layout, xp)
     Y = fft.rfft(A, n=m, axis=0)  # r transforms
@@ -430,7 +449,7 @@ def smooth(X, kernel, r, *, mode="circular", domain="frequency", layout="block",
 
 
 def smooth_full(X, kernel, *, mode="circular", workers=None, check_finite=True):
-    """The paper's full form ``X_smooth = F^{-1}[F(X) . F(L0)]`` (reference and baseline).
+    """The paper's full form ``X_smooth = F^{-1}[F(X) * F(L0)]`` (reference and baseline).
 
     Parameters
     ----------
@@ -515,11 +534,26 @@ def to_frequency(kernel, n_fft=None, *, workers=None):
     TypeError
         Complex kernel.
 
+    Notes
+    -----
+    .. math:: L[f, j] = \\sum_{t=0}^{n-1} K[t, j]\\, e^{-2\\pi i f t / n_{fft}},
+              \\qquad f = 0, \\dots, \\lfloor n_{fft}/2 \\rfloor,
+
+    d real transforms (``scipy.fft.rfft``, norm "backward").  ``smooth(X,
+    to_frequency(K), r)`` equals ``smooth(X, K, r, domain="time")``; computing L once
+    saves the d forward transforms when a kernel is reused.
+
+    References
+    ----------
+    Wang et al., arXiv:2408.08567, eq. (2) (``F(L0)``).
+
     Examples
     --------
     >>> import numpy as np
     >>> to_frequency(np.ones((4, 2))).shape
     (3, 2)
+    >>> to_frequency(np.eye(4, 1))[:, 0]          # a unit impulse has a flat spectrum
+    array([1.+0.j, 1.+0.j, 1.+0.j])
     """
     K, dtype, _ = _real_matrix(kernel, "kernel", True)
     n = K.shape[0]
@@ -548,9 +582,23 @@ def kaiming_variance(n, d):
         ``irfft(L, n)`` (the same for every time index t):
         ``(2n - 2)/(d n^2)`` for even n, ``(2n - 1)/(d n^2)`` for odd n.
 
+    Raises
+    ------
+    ValueError
+        n or d < 1.
+    TypeError
+        n or d not an integer.
+
     Notes
     -----
-    See :func:`kaiming_kernel` for the derivation.
+    See :func:`kaiming_kernel` for the derivation:
+    :math:`\\sigma^2 = 1/d` per part and
+    :math:`\\mathrm{Var}(k_t) = \\sigma^2 (1 + 4\\lfloor (n-1)/2\\rfloor + [n \\text{ even}])/n^2`.
+
+    References
+    ----------
+    K. He, X. Zhang, S. Ren, J. Sun, "Delving deep into rectifiers", ICCV 2015
+    (the fan-in variance 2/fan_in).
 
     Examples
     --------
@@ -670,12 +718,20 @@ def gaussian_kernel(n, d, width, *, dtype=np.float64):
     ------
     ValueError
         n, d < 1 or width <= 0.
+    TypeError
+        n or d not an integer.
 
     Notes
     -----
     Causal (supported on t >= 0), so ``smooth(X, K, r, domain="time", mode="linear")``
-    is an exponentially-weighted-like average of each position's past.  Use
-    :func:`to_frequency` for the spectrum L.
+    is a Gaussian-weighted average of each position's past (the weights of the
+    ``min(t+1, n)`` available lags sum to at most 1).  Use :func:`to_frequency` for
+    the spectrum L.  A smooth deterministic L for comparing against the learned,
+    random :func:`kaiming_kernel`.
+
+    References
+    ----------
+    Wang et al., arXiv:2408.08567, Section 3 (the smoother as a low-pass convolution).
 
     Examples
     --------
@@ -709,13 +765,23 @@ def moving_average_kernel(n, d, width, *, dtype=np.float64):
     Raises
     ------
     ValueError
-        width outside [1, n].
+        width outside [1, n]; n or d < 1.
+    TypeError
+        n, d or width not an integer.
 
     Notes
     -----
-    With ``mode="linear"`` row t of the smoothed matrix is the sum of the last
-    ``min(t+1, width)`` rows divided by width; with ``mode="circular"`` the window
-    wraps around to the end of the sequence.
+    With ``mode="linear"`` row t of the smoothed matrix is
+
+    .. math:: X_{smooth}[t, j] = \\frac{1}{w}\\sum_{k=0}^{\\min(t, w-1)} (XS)[t-k, j],
+
+    the sum of the last ``min(t+1, width)`` rows divided by width; with
+    ``mode="circular"`` the window wraps around to the end of the sequence.
+
+    References
+    ----------
+    Oppenheim & Schafer, *Discrete-Time Signal Processing*, 3rd ed., Section 2.3
+    (moving-average systems).
 
     Examples
     --------
@@ -747,6 +813,13 @@ def legt_system(s, theta, *, discrete=True):
     -------
     A : ndarray, shape (s, s)
     B : ndarray, shape (s,)
+
+    Raises
+    ------
+    ValueError
+        s < 1 or theta <= 0.
+    TypeError
+        s not an integer.
 
     Notes
     -----
@@ -815,6 +888,13 @@ def legt_kernel(n, s, theta, *, r=1, layout="block", dtype=np.float64):
     ndarray, shape (n, r*s)
         ``K[t, j] = (Ad^t Bd)_{i(j)}``, t = 0..n-1 (time domain).
 
+    Raises
+    ------
+    ValueError
+        n, s, r < 1, theta <= 0, unknown layout.
+    TypeError
+        n, s or r not an integer.
+
     Notes
     -----
     With ``(Ad, Bd) = legt_system(s, theta)`` the recurrence
@@ -827,7 +907,8 @@ def legt_kernel(n, s, theta, *, r=1, layout="block", dtype=np.float64):
     has in row t, columns ``g*s .. g*s+s-1``, the s LegT coefficients of segment g's
     averaged history ``u_g(0..t)`` (``u_g`` = column g of ``segment_average(X, r)``):
     ``u_g(t - tau) ~ sum_i c_i(t) P_i(tau/theta)`` (shifted Legendre P_i on [0, 1])
-    for the last theta steps.  This is the construction Proposition 3 needs, made
+    for the last theta steps (the tests reconstruct a signal's window this way).
+    This is the construction Proposition 3 needs, made
     exact: a time-invariant A (unlike the proof's t-dependent one) is what makes the
     memory a convolution.  ``mode="circular"`` adds wrap-around terms
     ``sum_{k>t} K[k] u(t-k+n)``; they are small only when ``Ad^t`` has decayed over
@@ -908,7 +989,9 @@ def conv_stem(X_smooth, X, weight, bias, *, kernel_size=3, activation="relu", ep
     Raises
     ------
     ValueError
-        Mismatched shapes, even kernel_size, NaN/inf.
+        Mismatched shapes, even kernel_size, complex weight/bias, NaN/inf.
+    TypeError
+        Complex ``X_smooth`` or ``X``, non-integer ``kernel_size``.
 
     Notes
     -----
@@ -945,55 +1028,52 @@ def conv_stem(X_smooth, X, weight, bias, *, kernel_size=3, activation="relu", ep
         raise ValueError(f"kernel_size must be odd (same-length padding), got {kernel_size}")
     check_choice(activation, ("relu", "elu"), "activation")
     eps = check_positive(eps, "eps", allow_zero=True)
-    W = np.asarray(weight)
-    if W.ndim != 3 or W.shape[1] != 2 * d or W.shape[2] != kernel_size:
+    xp = backend.xp
+    W = backend.asarray(weight) if not hasattr(weight, "shape") else weight
+    if len(W.shape) != 3 or W.shape[1] != 2 * d or W.shape[2] != kernel_size:
         raise ValueError(
             f"weight must have shape (d_out, 2d, kernel_size) = (d_out, {2 * d}, {kernel_size}), "
-            f"got {W.shape}"
+            f"got {tuple(W.shape)}"
         )
-    if W.dtype.kind not in "biuf":
+    if np.dtype(W.dtype).kind not in "biuf":
         raise ValueError(f"weight must be real, got dtype {W.dtype}")
     d_out = W.shape[0]
-    _finite = _finite_or_raise
     if check_finite:
-        _finite(W, "weight")
-    W = W.astype(dtype, copy=False)
+        _finite_or_raise(W, "weight")
+    W = backend.astype(W, dtype)
 
     def vec(v, name, size, default):
         if v is None:
-            return np.full(size, default, dtype=dtype)
-        v = np.asarray(v)
-        if v.shape != (size,):
-            raise ValueError(f"{name} must have shape ({size},), got {v.shape}")
-        if v.dtype.kind not in "biuf":
+            return xp.full(size, default, dtype=dtype)
+        v = backend.asarray(v) if not hasattr(v, "shape") else v
+        if tuple(v.shape) != (size,):
+            raise ValueError(f"{name} must have shape ({size},), got {tuple(v.shape)}")
+        if np.dtype(v.dtype).kind not in "biuf":
             raise ValueError(f"{name} must be real, got dtype {v.dtype}")
         if check_finite:
-            _finite(v, name)
-        return v.astype(dtype, copy=False)
+            _finite_or_raise(v, name)
+        return backend.astype(v, dtype)
 
     b = vec(bias, "bias", d_out, 0.0)
     gamma = vec(bn_weight, "bn_weight", n, 1.0)
     beta = vec(bn_bias, "bn_bias", n, 0.0)
     if (running_mean is None) != (running_var is None):
         raise ValueError("running_mean and running_var must be given together")
+    Xs, X0 = backend.astype(Xs, dtype), backend.astype(X0, dtype)
     p = (kernel_size - 1) // 2
-    Z = np.zeros((n + 2 * p, 2 * d), dtype=dtype)
-    Z[p:p + n, :d] = Xs
-    Z[p:p + n, d:] = X0
-    C = np.empty((n, d_out), dtype=dtype)
-    C[...] = b
-    for q in range(kernel_size):
-        C += Z[q:q + n] @ W[:, :, q].T
+    # zero padding of p rows at both ends = PyTorch's Conv1d(padding=p)
+    zpad = xp.zeros((p, 2 * d), dtype=dtype)
+    Z = xp.concat([zpad, xp.concat([Xs, X0], axis=1), zpad], axis=0)
+    C = xp.zeros((n, d_out), dtype=dtype) + b
+    for q in range(kernel_size):  # tap q reads rows t + q - p: one GEMM per tap
+        C = C + Z[q:q + n] @ xp.permute_dims(W[:, :, q], (1, 0))
     if running_mean is None:
-        mu = C.mean(axis=1)
-        var = C.var(axis=1)
+        mu = xp.mean(C, axis=1)
+        var = xp.var(C, axis=1)  # biased, as BatchNorm's normalisation
     else:
         mu = vec(running_mean, "running_mean", n, 0.0)
         var = vec(running_var, "running_var", n, 1.0)
-    H = (C - mu[:, None]) * (gamma / np.sqrt(var + dtype.type(eps)))[:, None] + beta[:, None]
+    H = (C - mu[:, None]) * (gamma / xp.sqrt(var + dtype.type(eps)))[:, None] + beta[:, None]
     if activation == "relu":
-        np.maximum(H, 0, out=H)
-    else:
-        neg = H < 0
-        H[neg] = np.expm1(H[neg])
-    return H
+        return xp.maximum(H, dtype.type(0))
+    return xp.where(H > 0, H, xp.expm1(xp.minimum(H, dtype.type(0))))

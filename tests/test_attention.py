@@ -292,3 +292,51 @@ def test_nystrom_iterative_pinv_converges_and_landmarks():
     assert rel(exact, F @ np.linalg.pinv(A) @ B @ V) < 1e-10
     with pytest.raises(ValueError, match="m=51"):
         nystrom_attention(Q, K, V, 51)
+
+
+def test_s3_block_float32_with_stem_and_repository_variant():
+    rng = np.random.default_rng(12)
+    n, d = 40, 8
+    X = rng.standard_normal((n, d)).astype(np.float32)
+    W = (rng.standard_normal((3, d, d)) / 4).astype(np.float32)
+    L = kaiming_kernel(n, d, rng=1, distribution="uniform", dtype=np.complex64)
+    stem = {"weight": (rng.standard_normal((d, 2 * d, 1)) / 8).astype(np.float32),
+            "bias": np.zeros(d, np.float32), "kernel_size": 1, "activation": "elu"}
+    res = s3_block(X, *W, L, d, 5, 2, heads=2, rng=3, stem=stem)  # r = d: no averaging
+    for a in (res.output, res.smoothed, res.hidden, res.column, res.row):
+        assert a.dtype == np.float32
+    ref = dense_s3(X.astype(np.float64), *W.astype(np.float64), L.astype(np.complex128), d,
+                   res.row_idx, res.col_idx, 2,
+                   {k: (v.astype(np.float64) if isinstance(v, np.ndarray) else v) for k, v in stem.items()})
+    assert rel(res.output, ref) < 1e-4
+
+
+def test_nystrom_bad_input():
+    rng = np.random.default_rng(13)
+    Q, K, V = rng.standard_normal((3, 12, 4))
+    with pytest.raises(ValueError, match="m must be at least 1"):
+        nystrom_attention(Q, K, V, 0)
+    with pytest.raises(ValueError, match="pinv"):
+        nystrom_attention(Q, K, V, 3, pinv="svd")
+    with pytest.raises(ValueError, match="Q and K must have the same number of rows"):
+        nystrom_attention(Q[:10], K, V, 3)
+    with pytest.raises(ValueError, match="V must not contain NaN"):
+        nystrom_attention(Q, K, np.full_like(V, np.inf), 3)
+
+
+@pytest.mark.gpu
+def test_cupy_attention_matches_numpy():
+    cp = pytest.importorskip("cupy")
+    try:
+        if cp.cuda.runtime.getDeviceCount() < 1:
+            pytest.skip("no CUDA device")
+    except cp.cuda.runtime.CUDARuntimeError:
+        pytest.skip("no CUDA device")
+    rng = np.random.default_rng(14)
+    Q, K, V = rng.standard_normal((3, 64, 8))
+    P1, P2 = rng.permutation(64)[:9], rng.permutation(8)[:3]
+    got = skeleton_attention(cp.asarray(Q), cp.asarray(K), cp.asarray(V), P1, P2)
+    assert isinstance(got, cp.ndarray)
+    np.testing.assert_allclose(cp.asnumpy(got), dense_skeleton(Q, K, V, P1, P2), rtol=1e-11, atol=1e-11)
+    got = softmax_attention(cp.asarray(Q), cp.asarray(K), cp.asarray(V), causal=True)
+    np.testing.assert_allclose(cp.asnumpy(got), dense_attention(Q, K, V, causal=True), rtol=1e-12)

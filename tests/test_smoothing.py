@@ -114,18 +114,18 @@ def _kernel(name, n, d, r, rng):
     return rng.standard_normal((n, d)), None
 
 
-@settings(max_examples=40, deadline=None)
+@pytest.mark.parametrize("mode", ["circular", "linear"])
+@pytest.mark.parametrize("name", ["kaiming", "gaussian", "moving", "legt", "random"])
+@settings(max_examples=12, deadline=None)
 @given(
     n=st.integers(1, 40),
     r=st.integers(1, 4),
     s=st.integers(1, 4),
-    mode=st.sampled_from(["circular", "linear"]),
     layout=st.sampled_from(["block", "tile"]),
-    name=st.sampled_from(["kaiming", "gaussian", "moving", "legt", "random"]),
     fused=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_smooth_equals_dense_convolution(n, r, s, mode, layout, name, fused, seed):
+def test_smooth_equals_dense_convolution(name, mode, n, r, s, layout, fused, seed):
     rng = np.random.default_rng(seed)
     d = r * s
     X = rng.standard_normal((n, d))
@@ -476,3 +476,124 @@ def test_conv_stem_errors_and_float32():
         conv_stem(X, X, W, None, activation="gelu")
     with pytest.raises(ValueError, match="running_mean and running_var"):
         conv_stem(X, X, W, None, running_mean=np.zeros(6))
+
+
+# ----------------------------------------------------------------- LegT memory
+def test_legt_rows_hold_legendre_coefficients_of_the_window():
+    """Row t of the linear LegT smoothing reconstructs the last theta samples with
+    shifted Legendre polynomials: u(t - tau) ~ sum_i c_i(t) P_i(2 tau / theta - 1)."""
+    from scipy.special import eval_legendre
+
+    n, s, theta = 600, 8, 60.0
+    t = np.arange(n)
+    u = np.sin(2 * np.pi * t / 150) + 0.5 * np.cos(2 * np.pi * t / 97)
+    X = np.repeat(u[:, None], s, axis=1)  # r = 1: the segment average is u itself
+    C = smooth(X, legt_kernel(n, s, theta), 1, mode="linear", domain="time")
+    taus = np.arange(int(theta) + 1)
+    P = np.column_stack([eval_legendre(i, 2 * taus / theta - 1) for i in range(s)])
+    worst = max(np.max(np.abs(P @ C[tt] - u[tt - taus])) for tt in range(200, n, 50))
+    # bilinear discretisation with dt = 1 and 8 coefficients: a few percent of max|u|
+    assert worst < 0.05 * np.max(np.abs(u))
+    # the reversed window (tau -> theta - tau) is not what the rows encode
+    Prev = P[::-1]
+    assert max(np.max(np.abs(Prev @ C[tt] - u[tt - taus])) for tt in range(200, n, 50)) > 0.5
+
+
+# ----------------------------------------------------------------- workers, FFT seam
+def test_workers_argument():
+    rng = np.random.default_rng(15)
+    X = rng.standard_normal((256, 64))
+    L = kaiming_kernel(256, 64, rng=1)
+    ref = smooth(X, L, 8, workers=1)
+    for w in (2, -1, None):
+        np.testing.assert_allclose(smooth(X, L, 8, workers=w), ref, rtol=1e-14, atol=1e-15)
+    with pytest.raises(ValueError, match="workers must be non-zero"):
+        smooth(X, L, 8, workers=0)
+    with pytest.raises(TypeError, match="workers must be an integer"):
+        smooth(X, L, 8, workers=1.5)
+    with pytest.raises(ValueError, match="workers=-1000"):
+        smooth_full(X, scipy.fft.irfft(L, 256, axis=0), workers=-1000)
+
+
+class _Tagged(np.ndarray):
+    """Stands in for an array library the package has no special code for."""
+
+
+def test_fft_seam_uses_the_backend_namespace(monkeypatch):
+    """A registered backend other than NumPy/CuPy gets its transforms from
+    ``backend.xp.fft`` (the Array-API fft extension); scipy.fft is not touched."""
+    import array_api_compat.numpy as xpn
+
+    from skeleton import _backend
+
+    class TaggedBackend(_backend.Backend):
+        name = "tagged"
+
+        def __init__(self):
+            super().__init__(xpn)
+
+    monkeypatch.setattr(_backend, "_REGISTRY", list(_backend._REGISTRY))
+    _backend.register_backend(lambda A: isinstance(A, _Tagged), TaggedBackend, first=True)
+    counts = {"rfft": 0, "irfft": 0}
+
+    def counting(fname):
+        real = getattr(xpn.fft, fname)
+
+        def f(a, *, n=None, axis=-1, **kw):
+            counts[fname] += a.size // a.shape[axis]
+            return real(a, n=n, axis=axis, **kw)
+
+        return f
+
+    for fname in ("rfft", "irfft"):
+        monkeypatch.setattr(xpn.fft, fname, counting(fname))
+    for fname in ("rfft", "irfft"):
+        monkeypatch.setattr(scipy.fft, fname, _Counter._forbidden(fname))
+    n, d, r = 64, 12, 3
+    rng = np.random.default_rng(16)
+    X = rng.standard_normal((n, d))
+    K0 = rng.standard_normal((n, d))
+    L = np.fft.rfft(K0, axis=0)
+    got = smooth(X.view(_Tagged), L.view(_Tagged), r)
+    assert counts == {"rfft": r, "irfft": d}
+    ref = dense_smooth(X, K0, r, "circular", "block")
+    assert rel(np.asarray(got), ref) < 1e-12
+
+
+@pytest.mark.gpu
+def test_cupy_input_goes_through_the_gpu_fft(monkeypatch):
+    cp = pytest.importorskip("cupy")
+    try:
+        if cp.cuda.runtime.getDeviceCount() < 1:
+            pytest.skip("no CUDA device")
+    except cp.cuda.runtime.CUDARuntimeError:
+        pytest.skip("no CUDA device")
+    from skeleton._backend import backend_for
+
+    gpu_fft = backend_for(cp.zeros((2, 2))).fft_module()  # the seam's GPU FFT module
+    counts = {"rfft": 0, "irfft": 0}
+    for fname in ("rfft", "irfft"):
+        real = getattr(gpu_fft, fname)
+
+        def f(a, n=None, axis=-1, _real=real, _name=fname, **kw):
+            counts[_name] += a.size // a.shape[axis]
+            return _real(a, n=n, axis=axis, **kw)
+
+        monkeypatch.setattr(gpu_fft, fname, f)
+    monkeypatch.setattr(scipy.fft, "rfft", _Counter._forbidden("rfft"))
+    monkeypatch.setattr(scipy.fft, "irfft", _Counter._forbidden("irfft"))
+    n, d, r = 512, 32, 4
+    rng = np.random.default_rng(17)
+    X = rng.standard_normal((n, d))
+    K0 = rng.standard_normal((n, d))
+    L = np.fft.rfft(K0, axis=0)
+    for dt in (np.float64, np.float32):
+        Y = smooth(cp.asarray(X, dtype=dt), cp.asarray(L), r)
+        assert isinstance(Y, cp.ndarray) and Y.dtype == dt
+        ref = dense_smooth(X, K0, r, "circular", "block")
+        assert rel(cp.asnumpy(Y).astype(np.float64), ref) < (1e-12 if dt == np.float64 else 1e-5)
+    assert counts == {"rfft": 2 * r, "irfft": 2 * d}
+    Yl = smooth(cp.asarray(X), cp.asarray(K0), r, mode="linear", domain="time")
+    assert rel(cp.asnumpy(Yl), dense_smooth(X, K0, r, "linear", "block")) < 1e-12
+    Yf = smooth_full(cp.asarray(X), cp.asarray(K0))
+    assert isinstance(Yf, cp.ndarray)

@@ -1,0 +1,390 @@
+"""Benchmark: skeleton_approx and incoherence against their peers, and the read floor.
+
+Cases (issue 6):
+
+* rank-50 matrices 4000 x 4000 and 20000 x 5000, clean and with noise
+  ``||E||_2 = 1e-6 ||X||_2``: ``skeleton_approx`` (uniform and leverage sampling,
+  truncated core, k = 12 r rows and columns, ``check_finite=True``) against
+  ``sklearn.utils.extmath.randomized_svd`` (n_iter = 2),
+  ``scipy.linalg.interpolative.interp_decomp`` (rank and eps mode),
+  ``dask.array.linalg.svd_compressed`` and ``numpy.linalg.svd``, each with its
+  relative spectral and Frobenius error; and one streaming read of X (``X.sum()``),
+  the floor any method that checks X for NaN must pay.
+* ``incoherence(method="randomized")`` against the exact one (``numpy.linalg.svd``) on
+  4000 x 4000, rank 50.
+* the gather of sampled columns (numba, NumPy fancy indexing) against a plain copy of
+  the same number of bytes, and the fused finiteness scan + gather against ``X.sum()``.
+
+Run ``python -m benchmarks.bench_cur [--quick] [--out DIR]``; writes ``DIR/cur.md``,
+``DIR/cur.json``, ``DIR/cur.png``. Timings: median of repeats after one warm-up call
+(excluded), methods interleaved within each round; the thread pools (BLAS through
+threadpoolctl, numba) are pinned and reported.  ``numpy.linalg.svd`` of the large
+cases takes minutes, so it is timed once (no warm-up; noted in the table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from skeleton import incoherence, skeleton_approx
+from skeleton.matrices import low_rank
+
+RANK = 50
+NOISE = 1e-6
+
+# Goals of issue 6, as measured ratios.
+GOAL_CUR_VS_READ = 2.0  # skeleton_approx <= 2x one streaming read of X
+GOAL_CUR_VS_RSVD = 25.0  # ... and >= 25x faster than randomized_svd
+GOAL_ERR_VS_RSVD = 1.1  # ... at <= 1.1x its error
+GOAL_MU_SPEEDUP = 150.0  # randomized mu >= 150x faster than numpy.linalg.svd
+GOAL_MU_REL = 0.01  # ... within 1 %
+GOAL_GATHER = 1.2  # gather within 1.2x of a plain copy
+
+
+def timed(methods, repeats, warmup=True):
+    """Median wall time of each zero-argument callable; rounds interleave the methods."""
+    if warmup:
+        for f in methods.values():
+            f()
+    ts = {k: [] for k in methods}
+    for _ in range(repeats):
+        for k, f in methods.items():
+            t0 = time.perf_counter()
+            f()
+            ts[k].append(time.perf_counter() - t0)
+    return {k: {"median_s": statistics.median(v), "min_s": min(v), "all_s": v, "warmup": warmup} for k, v in ts.items()}
+
+
+def test_problem(n, d, noisy, seed=0):
+    """Rank-50 X (singular values 1 .. 1e-2, geometric) plus Gaussian noise of spectral
+    norm 1e-6 ||X||_2 (scaled with a Lanczos estimate of ||E||_2)."""
+    import scipy.sparse.linalg
+
+    rng = np.random.default_rng(seed)
+    sv = np.logspace(0, -2, RANK)
+    X = low_rank(n, d, RANK, singular_values=sv, rng=rng)
+    if noisy:
+        E = rng.standard_normal((n, d))
+        e2 = scipy.sparse.linalg.svds(E, k=1, tol=1e-4, return_singular_vectors=False, random_state=1)[0]
+        X += (NOISE * sv[0] / e2) * E
+        del E
+    return X, float(sv[0])
+
+
+def rel_errors(X, L, Rt, x_norm2, n_power=12, seed=0):
+    """Relative (spectral, Frobenius) error of the factored approximation ``L @ Rt``.
+
+    Frobenius blockwise; spectral by power iteration on the residual operator
+    (a lower estimate, accurate to a few per cent after 12 steps).
+    """
+    n = X.shape[0]
+    num = den = 0.0
+    step = max(1, (1 << 22) // X.shape[1])
+    for i in range(0, n, step):
+        B = X[i : i + step]
+        D = B - L[i : i + step] @ Rt
+        num += float(np.vdot(D, D).real)
+        den += float(np.vdot(B, B).real)
+    v = np.random.default_rng(seed).standard_normal(X.shape[1])
+    s = 0.0
+    for _ in range(n_power):
+        w = X @ v - L @ (Rt @ v)
+        v = X.T @ w - Rt.T @ (L.T @ w)
+        s = float(np.linalg.norm(v))
+        v /= s
+    return float(np.sqrt(s) / x_norm2), float(np.sqrt(num / den))
+
+
+def approximation_methods(X, quick):
+    """name -> (callable returning (L, Rt)) for every method compared."""
+    import dask.array as da
+    import scipy.linalg.interpolative as sli
+    from sklearn.utils.extmath import randomized_svd
+
+    k = 12 * RANK
+
+    def cur(sampling):
+        def f():
+            c = skeleton_approx(X, k, k, rank=RANK, sampling=sampling, core="truncated", rng=0, check_finite=True)
+            return c.C @ c.U, c.R
+
+        return f
+
+    def rsvd():
+        U, s, Vt = randomized_svd(X, RANK, n_iter=2, random_state=0)
+        return U * s, Vt
+
+    def id_rank():
+        idx, proj = sli.interp_decomp(X, RANK, rand=True)
+        return X[:, idx[:RANK]], sli.reconstruct_interp_matrix(idx, proj)
+
+    def id_eps():
+        kk, idx, proj = sli.interp_decomp(X, 1e-5, rand=True)
+        return X[:, idx[:kk]], sli.reconstruct_interp_matrix(idx, proj)
+
+    def dask_svd():
+        Xd = da.from_array(X, chunks=(min(X.shape[0], 5000), X.shape[1]))
+        u, s, v = da.linalg.svd_compressed(Xd, RANK, n_power_iter=2, seed=0)
+        u, s, v = da.compute(u, s, v)
+        return u * s, v
+
+    return {
+        "skeleton uniform": cur("uniform"),
+        "skeleton leverage": cur("leverage"),
+        "randomized_svd": rsvd,
+        "interp_decomp rank": id_rank,
+        "interp_decomp eps=1e-5": id_eps,
+        "dask svd_compressed": dask_svd,
+    }
+
+
+def numpy_svd(X):
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    return U[:, :RANK] * s[:RANK], Vt[:RANK]
+
+
+def bench_matrices(sizes, repeats, svd_max_size):
+    rows = []
+    for n, d in sizes:
+        for noisy in (False, True):
+            X, x2 = test_problem(n, d, noisy)
+            methods = approximation_methods(X, False)
+            # the fast ones (and the read floor) get all the repeats, the slow peers fewer
+            fast = ("skeleton uniform", "randomized_svd")
+            t = timed(dict({k: methods[k] for k in fast}, **{"X.sum() (one read)": X.sum}), repeats)
+            t.update(timed({k: f for k, f in methods.items() if k not in fast}, 1, warmup=False))
+            errs = {}
+            for name, f in methods.items():
+                L, Rt = f()
+                errs[name] = rel_errors(X, L, Rt, x2)
+            if noisy and n * d <= svd_max_size:
+                t.update(timed({"numpy.linalg.svd": lambda: numpy_svd(X)}, 1, warmup=False))
+                errs["numpy.linalg.svd"] = rel_errors(X, *numpy_svd(X), x2)
+            row = {"n": n, "d": d, "noisy": noisy, "timings": t, "errors": errs}
+            rows.append(row)
+            print(n, d, "noisy" if noisy else "clean", {k: round(v["median_s"], 4) for k, v in t.items()}, flush=True)
+            del X
+    return rows
+
+
+def bench_incoherence(n, repeats, run_svd):
+    X, _ = test_problem(n, n, True, seed=1)
+    exact_mu = None
+    out = {"n": n, "d": n}
+    methods = {
+        "randomized (n_iter=4, default)": lambda: incoherence(X, RANK, method="randomized", rng=0),
+        "randomized (n_iter=1)": lambda: incoherence(X, RANK, method="randomized", n_iter=1, rng=0),
+    }
+    out["timings"] = timed(methods, repeats)
+    out["mu"] = {k: f().mu for k, f in methods.items()}
+    if run_svd:
+        t = timed({"numpy.linalg.svd": lambda: np.linalg.svd(X, full_matrices=False)}, 1, warmup=False)
+        out["timings"].update(t)
+        # exact mu from the same SVD, Definition 1 written out (tests check incoherence() against it)
+        U, s, Vt = np.linalg.svd(X, full_matrices=False)
+        exact_mu = max(n / RANK * np.max(np.sum(U[:, :RANK] ** 2, axis=1)),
+                       n / RANK * np.max(np.sum(Vt[:RANK] ** 2, axis=0)))
+        out["gap"] = float(s[RANK - 1] / s[RANK])
+    out["exact_mu"] = exact_mu
+    return out
+
+
+def bench_gather(n, d, k, repeats):
+    from skeleton._kernels import gather, scan_gather
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((n, d))
+    cols = np.sort(rng.choice(d, k, replace=False))
+    rows_ = np.sort(rng.choice(n, k, replace=False))
+    flat = X.reshape(-1)
+    buf = np.empty(n * k)
+    out = np.empty(n * k)
+    methods = {
+        "plain copy of the same bytes": lambda: np.copyto(out, flat[: n * k]),
+        "gather (numba)": lambda: gather(X, None, cols),
+        "gather (NumPy X[:, cols])": lambda: X[:, cols],
+        "X.sum() (one read)": X.sum,
+        "fused scan + gather C, R (numba)": lambda: scan_gather(X, rows_, cols, X.dtype, True),
+        "np.isfinite(X).all() + X[:, cols] + X[rows]": lambda: (np.isfinite(X).all(), X[:, cols], X[rows_]),
+    }
+    del buf
+    return {"n": n, "d": d, "k": k, "timings": timed(methods, repeats)}
+
+
+def ratio(t, a, b):
+    return t[a]["median_s"] / t[b]["median_s"]
+
+
+def summarize(res):
+    """The goals of issue 6 as measured ratios (and whether each is met)."""
+    goals = []
+    big = [r for r in res["matrices"] if r["noisy"] and r["n"] == max(x["n"] for x in res["matrices"])]
+    if big:
+        r = big[0]
+        t, e = r["timings"], r["errors"]
+        vs_read = ratio(t, "skeleton uniform", "X.sum() (one read)")
+        vs_rsvd = ratio(t, "randomized_svd", "skeleton uniform")
+        err_ratio = e["skeleton uniform"][0] / e["randomized_svd"][0]
+        label = f"{r['n']}x{r['d']} noisy"
+        goals += [
+            (f"{label}: skeleton_approx / X.sum()", vs_read, f"<= {GOAL_CUR_VS_READ}", vs_read <= GOAL_CUR_VS_READ),
+            (f"{label}: randomized_svd / skeleton_approx", vs_rsvd, f">= {GOAL_CUR_VS_RSVD}", vs_rsvd >= GOAL_CUR_VS_RSVD),
+            (f"{label}: spectral error skeleton / randomized_svd", err_ratio, f"<= {GOAL_ERR_VS_RSVD}",
+             err_ratio <= GOAL_ERR_VS_RSVD),
+        ]
+    inc = res["incoherence"]
+    if inc.get("exact_mu"):
+        t = inc["timings"]
+        for key in ("randomized (n_iter=4, default)", "randomized (n_iter=1)"):
+            sp = ratio(t, "numpy.linalg.svd", key)
+            rel = abs(inc["mu"][key] - inc["exact_mu"]) / inc["exact_mu"]
+            goals.append((f"mu {key}: numpy.linalg.svd / incoherence", sp, f">= {GOAL_MU_SPEEDUP}",
+                          sp >= GOAL_MU_SPEEDUP))
+            goals.append((f"mu {key}: relative deviation from exact mu", rel, f"<= {GOAL_MU_REL}", rel <= GOAL_MU_REL))
+    g = res["gather"]["timings"]
+    gr = ratio(g, "gather (numba)", "plain copy of the same bytes")
+    goals.append(("gather (numba) / plain copy", gr, f"<= {GOAL_GATHER}", gr <= GOAL_GATHER))
+    return [{"goal": a, "measured": b, "target": c, "met": bool(d)} for a, b, c, d in goals]
+
+
+def plot(res, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = res["matrices"]
+    fig, axes = plt.subplots(1, len(cases), figsize=(3.2 * len(cases), 3.6), sharey=True, squeeze=False)
+    for ax, r in zip(axes[0], cases):
+        for name, (e2, _) in r["errors"].items():
+            t = r["timings"][name]["median_s"]
+            ax.loglog(t, max(e2, 1e-17), "o", label=name)
+        ax.axvline(r["timings"]["X.sum() (one read)"]["median_s"], color="grey", ls=":", label="X.sum()")
+        ax.set_title(f"{r['n']}x{r['d']} {'noisy' if r['noisy'] else 'clean'}", fontsize=9)
+        ax.set_xlabel("median time [s]")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].set_ylabel("relative spectral error")
+    axes[0][-1].legend(fontsize=6, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def report(res):
+    info = res["machine"]
+    lines = [
+        "# Skeleton (CUR) and incoherence against peers",
+        "",
+        f"Command: `{res['command']}`. Machine: {info['cpu']}, {info['logical_cores']} logical cores; "
+        f"Python {info['python']}, NumPy {info['numpy']}, SciPy {info['scipy']}, numba {info['numba']}, "
+        f"scikit-learn {res['versions']['sklearn']}, dask {res['versions']['dask']}. "
+        f"Threads: {res['threads']} (BLAS pinned with threadpoolctl: {', '.join(info['thread_pools'])}; "
+        f"numba {res['threads']}). 1-min load average before/after: {res['load_before']} / {res['load_after']}.",
+        "",
+        f"Rank {RANK}, singular values 1 ... 1e-2 (geometric); noisy: Gaussian E with ||E||_2 = {NOISE} ||X||_2. "
+        f"skeleton_approx: k = {12 * RANK} rows and columns, core='truncated' (rank {RANK}), check_finite=True. "
+        "Errors are relative, ||X - A|| / ||X|| (spectral: 12 power iterations on the residual). "
+        "skeleton uniform, randomized_svd, X.sum(): median of repeats after a warm-up call (interleaved); the slower "
+        "peers (seconds per call) and numpy.linalg.svd (noisy case only): one call, no warm-up.",
+        "",
+        "## Goals (issue 6)",
+        "",
+        "| goal | measured | target | met |",
+        "|---|---|---|---|",
+    ]
+    for g in res["goals"]:
+        lines.append(f"| {g['goal']} | {g['measured']:.3g} | {g['target']} | {'yes' if g['met'] else '**no**'} |")
+    for r in res["matrices"]:
+        t, e = r["timings"], r["errors"]
+        read = t["X.sum() (one read)"]["median_s"]
+        lines += ["", f"## {r['n']} x {r['d']}, {'noisy' if r['noisy'] else 'clean'}", "",
+                  "| method | median time [s] | time / X.sum() | spectral err | Frobenius err |", "|---|---|---|---|---|"]
+        for name, v in t.items():
+            err = e.get(name)
+            es = ("–", "–") if err is None else (f"{err[0]:.2e}", f"{err[1]:.2e}")
+            lines.append(f"| {name} | {v['median_s']:.4f} | {v['median_s'] / read:.2f} | {es[0]} | {es[1]} |")
+    inc = res["incoherence"]
+    lines += ["", f"## incoherence, {inc['n']} x {inc['d']}, rank {RANK} (noisy)", "",
+              f"exact mu = {inc['exact_mu']}, gap sigma_r/sigma_r+1 = {inc.get('gap')}", "",
+              "| method | median time [s] | mu |", "|---|---|---|"]
+    for name, v in inc["timings"].items():
+        mu = inc["mu"].get(name, inc["exact_mu"])
+        lines.append(f"| {name} | {v['median_s']:.4f} | {mu} |")
+    g = res["gather"]
+    lines += ["", f"## Gather of {g['k']} sampled columns of a C-ordered {g['n']} x {g['d']} float64 matrix", "",
+              "| operation | median time [s] | / plain copy | / X.sum() |", "|---|---|---|---|"]
+    base = g["timings"]["plain copy of the same bytes"]["median_s"]
+    read = g["timings"]["X.sum() (one read)"]["median_s"]
+    for name, v in g["timings"].items():
+        lines.append(f"| {name} | {v['median_s']:.4f} | {v['median_s'] / base:.2f} | {v['median_s'] / read:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes, few repeats")
+    ap.add_argument("--out", default="docs/benchmarks", help="output directory")
+    ap.add_argument("--repeats", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=2, help="BLAS and numba threads (pinned)")
+    ap.add_argument("--parts", nargs="*", default=None,
+                    help="run only these parts (gather, incoherence, NxD) and merge into the existing JSON")
+    args = ap.parse_args(argv)
+    import dask
+    import numba
+    import sklearn
+    import threadpoolctl
+
+    from benchmarks.bench_smoothing import load_average, machine_info
+
+    if args.quick:
+        sizes, repeats, inc_n, gather_shape, svd_max = [(1000, 1000), (4000, 1000)], args.repeats or 3, 1000, (4000, 1000, 120), 4e6
+    else:
+        sizes, repeats, inc_n, gather_shape, svd_max = [(4000, 4000), (20000, 5000)], args.repeats or 5, 4000, (20000, 5000, 600), 16e6
+    parts = args.parts or ["gather", "incoherence"] + [f"{n}x{d}" for n, d in sizes]
+    out = Path(args.out)
+    stem = "cur_quick" if args.quick else "cur"
+    # Parts run separately (each in its own time window) are merged into one JSON.
+    previous = json.loads((out / f"{stem}.json").read_text()) if args.parts and (out / f"{stem}.json").exists() else {}
+    numba.set_num_threads(args.threads)
+    load_before = load_average()
+    with threadpoolctl.threadpool_limits(limits=args.threads), dask.config.set(scheduler="threads", num_workers=args.threads):
+        info = machine_info()
+        res = dict(previous)
+        res.update({
+            "command": "python -m benchmarks.bench_cur" + (" --quick" if args.quick else ""),
+            "machine": info,
+            "versions": {"sklearn": sklearn.__version__, "dask": dask.__version__},
+            "threads": args.threads,
+            "load_before": load_before,
+        })
+        if "gather" in parts:
+            res["gather"] = bench_gather(*gather_shape, repeats)
+        if "incoherence" in parts:
+            res["incoherence"] = bench_incoherence(inc_n, repeats, True)
+        run_sizes = [(n, d) for n, d in sizes if f"{n}x{d}" in parts]
+        if run_sizes:
+            new_rows = bench_matrices(run_sizes, repeats, svd_max)
+            keep = [r for r in res.get("matrices", []) if (r["n"], r["d"]) not in run_sizes]
+            res["matrices"] = sorted(keep + new_rows, key=lambda r: (r["n"] * r["d"], r["noisy"]))
+    res["load_after"] = load_average()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(res, indent=1, default=float))
+    if not all(k in res for k in ("gather", "incoherence", "matrices")):
+        print(f"partial results saved in {out / stem}.json; run the other parts to complete the report")
+        return res
+    res["goals"] = summarize(res)
+    (out / f"{stem}.json").write_text(json.dumps(res, indent=1, default=float))
+    (out / f"{stem}.md").write_text(report(res))
+    plot(res, out / f"{stem}.png")
+    print(report(res))
+    return res
+
+
+if __name__ == "__main__":
+    main()

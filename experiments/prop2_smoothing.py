@@ -1,0 +1,140 @@
+"""Smoothing of a sequence by a random convolution, against Proposition 2's bound.
+
+Proposition 2 (Wang et al., arXiv 2408.08567; restated in CLAIMS.md): for x_1..x_n
+with max|x_t| <= a_max and max|x_t - x_{t-1}| <= b_max, and l_1..l_n i.i.d.
+(sigma^2/n^2)-sub-Gaussian, f(t) = sum_{i=1}^t l_{t+1-i} x_i satisfies, with
+probability >= 1 - delta,
+
+    |f(t) - f(t-1)| <= b_max sigma sqrt(log(2n/delta) / (2n))
+                       + a_max sigma sqrt(log(2/delta) / (2 n^2)).
+
+The proof ends with the maximum over t (union bound), so both readings are measured:
+
+* ``max over t``: the (1 - delta)-quantile over draws of l of max_t |f(t) - f(t-1)|;
+* ``per t``: for each t the (1 - delta)-quantile of |f(t) - f(t-1)|, worst t shown.
+
+Either reading holds when the measured quantile lies below the bound; the failure
+rates (the fraction of draws above the bound) are in the JSON beside delta.
+f(0) = 0, so t runs over 1..n.  Laws of l, each with variance exactly sigma^2/n^2
+(for these laws the variance is also the optimal sub-Gaussian variance proxy):
+Gaussian, Rademacher, uniform.  Inputs (a_max, b_max measured from the sequence):
+constant, alternating (+1, -1, ...), a sinusoid, a random walk scaled into [-1, 1],
+i.i.d. uniform values.  f is computed as a causal linear convolution by FFT.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._common import Timer, generators, parse_args, pyplot, save
+
+NAME = "prop2_smoothing"
+LAWS = ("gaussian", "rademacher", "uniform")
+INPUTS = ("constant", "alternating", "sinusoid", "random_walk", "iid_uniform")
+DELTA = 0.1
+SIGMA = 1.0
+
+
+def _sequence(kind, n, rng):
+    t = np.arange(n)
+    if kind == "constant":
+        return np.ones(n)
+    if kind == "alternating":
+        return (-1.0) ** t
+    if kind == "sinusoid":
+        return np.sin(2 * np.pi * t / 50)
+    if kind == "random_walk":
+        w = np.cumsum(rng.choice([-1.0, 1.0], n))
+        return w / np.abs(w).max()
+    if kind == "iid_uniform":
+        return rng.uniform(-1, 1, n)
+    raise ValueError(kind)
+
+
+def _draw(law, size, scale, rng):
+    """i.i.d. entries with standard deviation ``scale``."""
+    if law == "gaussian":
+        return scale * rng.standard_normal(size)
+    if law == "rademacher":
+        return scale * rng.choice([-1.0, 1.0], size)
+    if law == "uniform":
+        return scale * math.sqrt(3.0) * rng.uniform(-1, 1, size)
+    raise ValueError(law)
+
+
+def bound(n, a_max, b_max, sigma=SIGMA, delta=DELTA):
+    """The right-hand side of Proposition 2 as printed."""
+    return (b_max * sigma * math.sqrt(math.log(2 * n / delta) / (2 * n))
+            + a_max * sigma * math.sqrt(math.log(2 / delta) / (2 * n * n)))
+
+
+def differences(x, l):
+    """|f(t) - f(t-1)|, t = 1..n, for each row of ``l`` (f(0) = 0)."""
+    n = x.size
+    m = 2 * n
+    f = np.fft.irfft(np.fft.rfft(l, m, axis=-1) * np.fft.rfft(x, m), m, axis=-1)[:, :n]
+    return np.abs(np.diff(f, axis=-1, prepend=0.0))
+
+
+def main(argv=None):
+    args = parse_args(NAME, __doc__.splitlines()[0], argv)
+    if args.quick:
+        sizes, trials = [64, 256, 1024], 200
+    else:
+        sizes, trials = [64, 256, 1024, 4096, 16384], 2000
+
+    results = {}
+    with Timer() as timer:
+        for ii, kind in enumerate(INPUTS):
+            results[kind] = {}
+            for ni, n in enumerate(sizes):
+                seq_rng, *law_rngs = generators(args.seed, 1 + len(LAWS), ii, ni)
+                x = _sequence(kind, n, seq_rng)
+                a_max = float(np.abs(x).max())
+                b_max = float(np.abs(np.diff(x)).max())
+                B = bound(n, a_max, b_max)
+                entry = {"a_max": a_max, "b_max": b_max, "bound": B}
+                for law, rng in zip(LAWS, law_rngs):
+                    D = differences(x, _draw(law, (trials, n), SIGMA / n, rng))
+                    per_t_quantile = np.quantile(D, 1 - DELTA, axis=0)
+                    entry[law] = {
+                        "max_t_quantile": float(np.quantile(D.max(axis=1), 1 - DELTA)),
+                        "max_t_failure_rate": float((D.max(axis=1) > B).mean()),
+                        "per_t_worst_quantile": float(per_t_quantile.max()),
+                        "per_t_worst_failure_rate": float((D > B).mean(axis=0).max()),
+                    }
+                results[kind][str(n)] = entry
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(INPUTS), figsize=(17, 3.9), sharey=True)
+    for ax, kind in zip(axes, INPUTS):
+        res = results[kind]
+        ns = np.array(sizes, dtype=float)
+        for j, law in enumerate(LAWS):
+            ax.plot(ns, [res[str(n)][law]["max_t_quantile"] for n in sizes], "o-",
+                    color=f"C{j}", label=f"{law}: max over t")
+            ax.plot(ns, [res[str(n)][law]["per_t_worst_quantile"] for n in sizes], "s:",
+                    color=f"C{j}", label=f"{law}: per t (worst t)")
+        ax.plot(ns, [res[str(n)]["bound"] for n in sizes], "k--", lw=2,
+                label="Prop. 2 bound")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{kind} (a={res[str(sizes[0])]['a_max']:.2g}, "
+                     f"b={res[str(sizes[0])]['b_max']:.2g})", fontsize=9)
+        ax.set_xlabel("n")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel(rf"$(1-\delta)$-quantile of $|f(t)-f(t-1)|$, $\delta$={DELTA}")
+    axes[-1].legend(fontsize=6)
+    fig.suptitle(rf"Proposition 2: measured vs bound, $\sigma$ = {SIGMA}, {trials} draws "
+                 "of l per point")
+
+    payload = {"quick": args.quick, "seed": args.seed, "delta": DELTA, "sigma": SIGMA,
+               "trials": trials, "sizes": sizes, "laws": list(LAWS),
+               "inputs": list(INPUTS), "results": results, "seconds": timer.seconds}
+    return save(NAME, args.out, payload, fig)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+r"""Remark after Proposition 2: "the FFT of a Gaussian sequence stays Gaussian with 2n
+times larger variance", so irfft of variance-sigma^2/n entries has variance sigma^2/(2n^2).
+
+Derivation (numpy/scipy convention: forward unnormalised, inverse with 1/n, which is
+the convention of ``torch.fft.rfft``/``irfft`` used by both code versions).
+Forward: for i.i.d. x_t ~ N(0, v), X_f = sum_t x_t e^{-2 pi i f t/n} is complex Gaussian
+(a linear map of a Gaussian vector) with E|X_f|^2 = n v, Var(Re X_f) = Var(Im X_f) =
+n v/2 for 0 < f < n/2, and Var(X_0) = n v (real).  So the variance grows by n (the
+modulus) or n/2 (each part), never by 2n.  (With norm="ortho" it does not grow; with
+norm="forward" it shrinks by n.)
+Inverse: if the real and imaginary parts of L_f have variance p each (independent),
+k = irfft(L, n) has Var(k_t) = p (1 + 4 floor((n-1)/2) + [n even]) / n^2 (see
+kaiming_variance), i.e. (2n-2) p/n^2 ~ 2p/n.  With p = sigma^2/n (the remark's
+"variance sigma^2/n entries", per part) this is ~ 2 sigma^2/n^2, four times the
+claimed sigma^2/(2n^2); with E|L_f|^2 = sigma^2/n (p = sigma^2/(2n)) it is
+~ sigma^2/n^2, twice the claim.  Corrected statements (checked as their own entries):
+E|X_f|^2 = n v, Var(Re X_f) = Var(Im X_f) = n v/2 (0 < f < n/2); Var(irfft(L)_t) =
+(2n-2) p/n^2 (n even), (2n-1) p/n^2 (n odd).
+
+Entries: ``fft_variance.gaussian`` (the transform of a Gaussian sequence is Gaussian:
+Kolmogorov-Smirnov test of the standardised real parts, holds unless p < 0.001 — a
+failure to reject, stated as such), ``fft_variance.forward_2n`` and
+``fft_variance.inverse_half`` (the remark's factors, sampling-agreement rule, both
+readings of "variance" reported) and their corrected forms.
+
+Parameters and why: sigma = v = 1 (all statements are homogeneous); n in {64, 255,
+1024, 4096} (odd and even, LRA lengths); M = 64 sequences per trial so every bin's
+estimate has enough samples; the sampling-agreement rule uses the measured standard
+error, so the tolerance shrinks with the budget and a factor 2 cannot pass.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from skeleton.smoothing import kaiming_variance
+
+from ._framework import Check, Entry
+from ._verdict import HOLDS, VIOLATED, sampling_verdict
+
+ID = "fft_variance"
+KS_ALPHA = 1e-3
+
+
+def forward_stats(x):
+    """x: (M, n) i.i.d. N(0, 1) rows.  Mean |X_f|^2 and mean (Re X_f)^2 over the interior
+    bins 0 < f < n/2 and the M rows, with standard errors (rows are independent units)."""
+    n = x.shape[1]
+    F = np.fft.rfft(x, axis=1)
+    hi = (n - 1) // 2
+    inner = F[:, 1:hi + 1]
+    a2 = (np.abs(inner) ** 2).mean(axis=1)
+    re2 = (inner.real ** 2).mean(axis=1)
+    M = x.shape[0]
+    return (float(a2.mean()), float(a2.std(ddof=1) / math.sqrt(M)),
+            float(re2.mean()), float(re2.std(ddof=1) / math.sqrt(M)), inner)
+
+
+def inverse_var_exact(n, p):
+    """Var(irfft(L, n)_t) for independent parts of variance p: (2n-2)p/n^2 or (2n-1)p/n^2."""
+    return kaiming_variance(n, 1)["time"] * p            # kaiming_variance(n, 1) has p = 1
+
+
+def trial(ss, i, p):
+    n = p["ns"][i % len(p["ns"])]
+    M = p["M"]
+    rng = np.random.default_rng(ss)
+    x = rng.standard_normal((M, n))
+    a2, a2_se, re2, re2_se, inner = forward_stats(x)
+    z = (inner.real / math.sqrt(n / 2.0)).ravel()
+    ks = float(stats.kstest(z, "norm").pvalue)
+    # inverse: parts of variance p = sigma^2/n, sigma = 1
+    pvar = 1.0 / n
+    nf = n // 2 + 1
+    L = (rng.standard_normal((M, nf)) + 1j * rng.standard_normal((M, nf))) * math.sqrt(pvar)
+    k = np.fft.irfft(L, n, axis=1)
+    kk = (k * k).mean(axis=1)
+    return dict(n=n, M=M, a2=a2, a2_se=a2_se, re2=re2, re2_se=re2_se, ks=ks,
+                inv=float(kk.mean()), inv_se=float(kk.std(ddof=1) / math.sqrt(M)))
+
+
+def _entry(eid, claim, interp, results, meas_key, claimed_fn, corrected_of=None, extra=""):
+    meas = [r[meas_key] for r in results]
+    se = [r[meas_key + "_se"] for r in results]
+    claimed = [claimed_fn(r["n"]) for r in results]
+    v, k, zc, z = sampling_verdict(meas, claimed, se)
+    ratios = {}
+    for r, m, c in zip(results, meas, claimed):
+        ratios.setdefault(r["n"], []).append(m / c)
+    tab = "; ".join(f"n={n}: measured/claimed = {np.mean(v_):.4f}" for n, v_ in sorted(ratios.items()))
+    return Entry(eid, claim, interp + f"; sampling-agreement rule, z_crit = {zc:.3f}", v, len(meas), k,
+                 k / len(meas), None, corrected_of=corrected_of,
+                 evidence=f"{tab}. max |z| = {z.max():.3g}. {extra}")
+
+
+def summarise(results, p, ctx):
+    N = len(results)
+    out = []
+    pv = [r["ks"] for r in results]
+    kfail = sum(q < KS_ALPHA / N for q in pv)          # Bonferroni over trials
+    out.append(Entry(
+        f"{ID}.gaussian", "The FFT of a Gaussian sequence stays Gaussian",
+        f"KS test of Re X_f / sqrt(n/2) (interior bins) against N(0,1) per trial; a trial fails if "
+        f"p < {KS_ALPHA}/{N} (Bonferroni); holds = no rejection (linearity makes it exact)",
+        HOLDS if kfail == 0 else VIOLATED, N, kfail, kfail / N, None,
+        evidence=f"smallest KS p-value {min(pv):.3g}."))
+    e_fwd = _entry(f"{ID}.forward_2n", "FFT of i.i.d. N(0, v) has 2n times larger variance: E|X_f|^2 = 2 n v",
+                   "reading 1: variance of the complex value, E|X_f|^2; interior bins, v = 1", results,
+                   "a2", lambda n: 2.0 * n,
+                   extra="Reading 2 (each part has variance 2n v) is further off: measured Var(Re X_f)/n = "
+                         + ", ".join(f"{r['re2'] / r['n']:.4f}" for r in results[:4]) + " (claimed 2).")
+    out.append(e_fwd)
+    if e_fwd.verdict == VIOLATED:
+        out.append(_entry(f"{ID}.corrected.forward_modulus", "Corrected: E|X_f|^2 = n v (0 < f < n/2)",
+                          "unnormalised forward FFT (numpy, torch default)", results, "a2", lambda n: float(n),
+                          corrected_of=e_fwd.id))
+        out.append(_entry(f"{ID}.corrected.forward_parts", "Corrected: Var(Re X_f) = Var(Im X_f) = n v / 2",
+                          "unnormalised forward FFT", results, "re2", lambda n: n / 2.0,
+                          corrected_of=e_fwd.id))
+    e_inv = _entry(f"{ID}.inverse_half",
+                   "irfft of entries with variance sigma^2/n has entries of variance sigma^2/(2 n^2)",
+                   "real and imaginary parts of L each of variance sigma^2/n, sigma = 1", results, "inv",
+                   lambda n: 1.0 / (2.0 * n * n),
+                   extra="If instead E|L_f|^2 = sigma^2/n, Var(k_t) = (2n-2)/(2n^3) ~ 1/n^2: still 2x the claim.")
+    out.append(e_inv)
+    if e_inv.verdict == VIOLATED:
+        out.append(_entry(f"{ID}.corrected.inverse", "Corrected: Var(irfft(L)_t) = (2n-2) p / n^2 (n even), "
+                          "(2n-1) p / n^2 (n odd) for parts of variance p (= sigma^2/n here: ~ 2 sigma^2/n^2)",
+                          "derivation in the module docstring", results, "inv",
+                          lambda n: inverse_var_exact(n, 1.0 / n), corrected_of=e_inv.id))
+    return out
+
+
+def figure(results, p, entries, path):
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    ns = np.array([r["n"] for r in results], float)
+    u = np.unique(ns)
+    axes[0].scatter(ns, [r["a2"] for r in results], label="measured E|X_f|^2")
+    axes[0].plot(u, 2 * u, "r--", label="claimed 2n"); axes[0].plot(u, u, "k:", label="n")
+    axes[1].scatter(ns, [r["inv"] for r in results], label="measured Var(irfft)")
+    axes[1].plot(u, 1 / (2 * u * u), "r--", label="claimed 1/(2n^2)")
+    axes[1].plot(u, [inverse_var_exact(int(n), 1 / n) for n in u], "k:", label="(2n-2)/n^3")
+    for ax in axes:
+        ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("n"); ax.legend(fontsize=8)
+    axes[0].set_title("forward FFT of N(0,1)"); axes[1].set_title("irfft of parts with variance 1/n")
+    fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
+
+
+CHECK = Check(
+    id=ID, title="FFT of a Gaussian sequence (remark after Prop. 2)",
+    claim="The FFT of a Gaussian sequence stays Gaussian with 2n times larger variance, so irfft of "
+          "variance-sigma^2/n entries gives variance-sigma^2/(2n^2) entries.",
+    interpretation="numpy/torch convention (unnormalised forward, 1/n on the inverse); interior bins; "
+                   "both readings of 'variance' of a complex entry reported. See the module docstring.",
+    params=lambda quick: dict(trials=8 if quick else 32, M=64, ns=[64, 255, 1024, 4096]),
+    trial=trial, summarise=summarise, figure=figure)

@@ -1,0 +1,90 @@
+"""Backend for dask arrays: out-of-core (memmap, zarr) and distributed matrices.
+
+The matrix stays a lazy dask array; what comes back into memory are the small
+factors the routines need - the sampled columns and rows, sketches ``X @ G`` - as
+NumPy arrays, so the dense linear algebra after the read is the NumPy backend's.
+
+* Uniform sampling gathers only the sampled rows and columns (dask slices, computed
+  together with the finiteness check in *one* ``dask.compute`` so every chunk of X is
+  loaded once).
+* Randomized incoherence and sketches make ``2 n_iter + 2`` passes over X
+  (products ``X @ G`` and ``X^H @ Q``), each a dask reduction over the chunks.
+* Whatever the active dask scheduler is - the threaded default, or a
+  ``dask.distributed.Client`` - runs the computation.
+
+Arrays with unknown chunk sizes (from boolean masks, say) are refused at the
+boundary by :func:`skeleton._validation.check_matrix`, naming the argument.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._backend import NumpyBackend
+
+__all__ = ["DaskBackend"]
+
+
+def _is_dask(a):
+    return type(a).__module__.split(".")[0] == "dask"
+
+
+class DaskBackend(NumpyBackend):
+    """dask.array input; small factors come back as NumPy arrays."""
+
+    name = "dask"
+
+    def to_numpy(self, a):
+        return np.asarray(a.compute()) if _is_dask(a) else np.asarray(a)
+
+    def asarray(self, a, dtype=None):
+        return np.asarray(self.to_numpy(a), dtype=dtype)
+
+    def astype(self, a, dtype):
+        return a if a.dtype == dtype else a.astype(dtype)
+
+    def all_finite(self, X):
+        import dask.array as da
+
+        return bool(da.isfinite(X).all().compute())
+
+    def _lazy_take(self, X, rows, cols, dtype):
+        out = X
+        if rows is not None:
+            out = out[np.asarray(rows, dtype=np.intp)]
+        if cols is not None:
+            out = out[:, np.asarray(cols, dtype=np.intp)]
+        return out if dtype is None else self.astype(out, dtype)
+
+    def take(self, X, rows=None, cols=None, dtype=None):
+        if not _is_dask(X):
+            return super().take(X, rows, cols, dtype)
+        return np.ascontiguousarray(self._lazy_take(X, rows, cols, dtype).compute())
+
+    def scan_take(self, X, rows, cols, dtype, check_finite=True):
+        import dask
+        import dask.array as da
+
+        C = self._lazy_take(X, None, cols, dtype)
+        R = self._lazy_take(X, rows, None, dtype)
+        if check_finite:
+            C, R, finite = dask.compute(C, R, da.isfinite(X).all())
+            if not finite:
+                return None, None, False
+        else:
+            C, R = dask.compute(C, R)
+        return np.ascontiguousarray(C), np.ascontiguousarray(R), True
+
+    def row_block(self, X, i0, i1, dtype):
+        return self.to_numpy(self.astype(X[i0:i1], dtype))
+
+    def dense(self, X, dtype):
+        return self.to_numpy(self.astype(X, dtype))
+
+    # Products of X with a sketch are dask arrays; the factorisations run on them in
+    # memory (they are tall-skinny: n x l with l ~ rank + oversampling).
+    def svd(self, A):
+        return np.linalg.svd(self.to_numpy(A), full_matrices=False)
+
+    def qr(self, A):
+        return np.linalg.qr(self.to_numpy(A), mode="reduced")

@@ -1,0 +1,126 @@
+"""Backend for entry oracles: matrices known only through ``entries(rows, cols)``.
+
+An *entry oracle* is any object with ``shape`` (n, d), ``dtype`` and a method
+``entries(rows, cols)`` returning the NumPy block ``X[rows][:, cols]`` - a kernel
+matrix :math:`k(x_i, y_j)` (:class:`skeleton.KernelMatrix`), attention logits, a
+matrix on a remote store.  Skeleton approximation needs only its sampled rows and
+columns, so it runs on an oracle touching :math:`O((n + d)k)` entries.
+
+What reads all of ``X`` is refused with a ValueError that names ``X`` (exact SVDs for
+leverage/DEIM/maxvol selection, the ``"optimal"`` core, ``mu="estimate"``), since on
+an oracle that is exactly the cost the caller is trying to avoid.  The finiteness
+check reads only the entries that are used (``C`` and ``R``), not all of ``X``.
+
+Deterministic selection (``sampling="pivoted_qr"``) works on a *sub-sample*: a block
+``B = X[S_r, S_c]`` on ``m`` uniformly drawn rows and columns (``m`` a few times the
+sample count), whose pivoted QR picks the columns among ``S_c`` (and that of ``B^H``
+the rows among ``S_r``).  For a smooth kernel on well-spread points the pivots of
+such a block are spread like the Fekete / farthest-point sets that make skeletons
+accurate, at the cost of ``m^2`` entries (cf. the sub-sampled pivoting of
+Chen, Epperly, Tropp & Webber 2023, "Randomly pivoted Cholesky", for the same idea
+with random pivots).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._backend import NumpyBackend
+
+__all__ = ["OracleBackend", "is_entry_oracle"]
+
+# The sub-sample for pivoted selection: SUBSAMPLE_FACTOR times the sample count, and
+# at least SUBSAMPLE_MIN points (capped at the dimension).
+SUBSAMPLE_FACTOR = 4
+SUBSAMPLE_MIN = 256
+
+
+def is_entry_oracle(X):
+    """Whether ``X`` is an entry oracle (and not an array of a known library)."""
+    return (
+        not isinstance(X, np.ndarray)
+        and callable(getattr(type(X), "entries", None))
+        and hasattr(X, "shape")
+        and hasattr(X, "dtype")
+    )
+
+
+def _refuse(what):
+    raise ValueError(
+        f"X is an entry oracle (it is read through X.entries): {what} reads all of X. "
+        "Use sampling='uniform' or 'pivoted_qr' (or explicit rows/cols) with core='truncated' "
+        "or 'pinv', or pass X as a dense array"
+    )
+
+
+class OracleBackend(NumpyBackend):
+    """Entry oracles; the small factors they produce are NumPy arrays."""
+
+    name = "oracle"
+    # all_finite cannot afford to read an oracle, so the check happens in scan_take.
+    scan_reads_all = False
+
+    def entries(self, X, rows, cols, dtype=None):
+        """``X.entries(rows, cols)`` checked for type, shape and dtype."""
+        out = X.entries(rows, cols)
+        if not isinstance(out, np.ndarray):
+            raise TypeError(
+                f"X.entries(rows, cols) must return a numpy.ndarray, got {type(out).__module__}.{type(out).__name__}"
+            )
+        want = (len(rows), len(cols))
+        if out.shape != want:
+            raise ValueError(
+                f"X.entries(rows, cols) returned shape {out.shape} for {want[0]} rows and {want[1]} "
+                f"columns; expected {want}"
+            )
+        if out.dtype != np.dtype(X.dtype):
+            raise TypeError(f"X.entries(rows, cols) returned dtype {out.dtype}, but X.dtype is {np.dtype(X.dtype)}")
+        return out if dtype is None or out.dtype == dtype else out.astype(dtype)
+
+    def take(self, X, rows=None, cols=None, dtype=None):
+        if isinstance(X, np.ndarray):
+            return super().take(X, rows, cols, dtype)
+        n, d = X.shape
+        rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.intp)
+        cols = np.arange(d) if cols is None else np.asarray(cols, dtype=np.intp)
+        return self.entries(X, rows, cols, dtype)
+
+    def all_finite(self, X):
+        # Checked on the entries actually read (scan_take); see the module docstring.
+        return True if not isinstance(X, np.ndarray) else super().all_finite(X)
+
+    def scan_take(self, X, rows, cols, dtype, check_finite=True):
+        C = self.take(X, None, cols, dtype)
+        R = self.take(X, rows, None, dtype)
+        if check_finite and not (super().all_finite(C) and super().all_finite(R)):
+            return None, None, False
+        return C, R, True
+
+    def astype(self, a, dtype):
+        if not isinstance(a, np.ndarray):
+            _refuse("this option (sampling='leverage'/'deim'/'maxvol', core='optimal', mu='estimate', incoherence)")
+        return super().astype(a, dtype)
+
+    def row_block(self, X, i0, i1, dtype):
+        if isinstance(X, np.ndarray):
+            return super().row_block(X, i0, i1, dtype)
+        return self.take(X, np.arange(i0, i1), None, dtype)
+
+    def pivoted_qr_select(self, X, k_r, k_c, rows, cols, rng, dtype):
+        """Pivoted QR on the block ``X[S_r, S_c]`` of a uniform sub-sample."""
+        from .sampling import pivoted_qr_indices, uniform_indices
+
+        n, d = X.shape
+        k = max(k_r if rows is None else 0, k_c if cols is None else 0)
+        m_r = min(n, max(SUBSAMPLE_FACTOR * k, SUBSAMPLE_MIN))
+        m_c = min(d, max(SUBSAMPLE_FACTOR * k, SUBSAMPLE_MIN))
+        S_r = uniform_indices(n, m_r, rng)
+        S_c = uniform_indices(d, m_c, rng)
+        B = self.entries(X, S_r, S_c, dtype)
+        if not super().all_finite(B):
+            raise ValueError("X must not contain NaN or infinity (found in the sub-sample read to select rows/columns)")
+        if cols is None:
+            cols = np.sort(S_c[pivoted_qr_indices(B, k_c)])
+        if rows is None:
+            rows = np.sort(S_r[pivoted_qr_indices(B.conj().T, k_r)])
+        return rows, cols

@@ -1,0 +1,160 @@
+"""The dispatch seam and the CPU kernels behind it, checked against NumPy references."""
+
+import numpy as np
+import pytest
+
+from skeleton import incoherence, skeleton_approx
+from skeleton._backend import NumpyBackend, backend_for, namespace_of, register_backend
+from skeleton._kernels import _NUMBA_MIN_ENTRIES, all_finite, gather, scan_gather
+from skeleton.matrices import low_rank
+
+
+def _matrix(n, d, dtype, order, rng):
+    A = rng.standard_normal((n, d))
+    if np.dtype(dtype).kind == "c":
+        A = A + 1j * rng.standard_normal((n, d))
+    return np.asarray(A, dtype=dtype, order=order)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+@pytest.mark.parametrize("size", [(40, 30), (600, 300)])  # below / above the numba threshold
+def test_scan_gather_matches_fancy_indexing(order, dtype, size):
+    rng = np.random.default_rng(0)
+    X = _matrix(*size, dtype, order, rng)
+    rows = np.sort(rng.choice(size[0], 17, replace=False))
+    cols = np.sort(rng.choice(size[1], 13, replace=False))[::-1].copy()  # any order works
+    C, R, ok = scan_gather(X, rows, cols, X.dtype, check_finite=True)
+    assert ok and C.flags.c_contiguous and R.flags.c_contiguous
+    np.testing.assert_array_equal(C, X[:, cols])
+    np.testing.assert_array_equal(R, X[rows])
+    np.testing.assert_array_equal(gather(X, None, cols), X[:, cols])
+    np.testing.assert_array_equal(gather(X, rows, cols), X[np.ix_(rows, cols)])
+    # a different target dtype goes through the plain path and converts
+    C64, R64, _ = scan_gather(X, rows, cols, np.complex128)
+    np.testing.assert_array_equal(C64, X[:, cols].astype(np.complex128))
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_scan_gather_finds_every_nonfinite_position(order, bad):
+    rng = np.random.default_rng(1)
+    n, d = 400, 200
+    assert n * d >= _NUMBA_MIN_ENTRIES
+    rows, cols = np.array([3, 100]), np.array([0, 199])
+    for i, j in [(0, 0), (n - 1, d - 1), (250, 77), (3, 5)]:
+        X = np.asarray(rng.standard_normal((n, d)), order=order)
+        X[i, j] = bad
+        assert not all_finite(X)
+        C, R, ok = scan_gather(X, rows, cols, X.dtype, check_finite=True)
+        assert not ok and C is None and R is None
+        # without the check only the samples are gathered
+        C, R, ok = scan_gather(X, rows, cols, X.dtype, check_finite=False)
+        assert ok
+        np.testing.assert_array_equal(C, X[:, cols])
+
+
+def test_scan_gather_on_views_and_memmap(tmp_path):
+    rng = np.random.default_rng(2)
+    big = rng.standard_normal((500, 400))
+    view = big[::2, 1::3]  # neither C- nor F-contiguous: plain NumPy path
+    rows, cols = np.array([0, 5, 249]), np.array([2, 100, 132])
+    C, R, ok = scan_gather(view, rows, cols, view.dtype)
+    assert ok
+    np.testing.assert_array_equal(C, view[:, cols])
+    np.testing.assert_array_equal(R, view[rows])
+    mm = np.lib.format.open_memmap(tmp_path / "m.npy", mode="w+", dtype=np.float64, shape=big.shape)
+    mm[:] = big
+    C, R, ok = scan_gather(mm, rows, cols, mm.dtype)
+    assert ok and type(C) is np.ndarray
+    np.testing.assert_array_equal(C, big[:, cols])
+
+
+def test_registry_picks_backends_and_rejects_unknown_types():
+    assert isinstance(backend_for(np.ones((2, 2))), NumpyBackend)
+    assert backend_for(np.ones((2, 2))).name == "numpy"
+    with pytest.raises(TypeError, match=r"Y of type builtins\.dict is not supported"):
+        backend_for({}, "Y")
+
+    class ShapedButNotAnArray:
+        shape, dtype = (3, 3), np.dtype(np.float64)
+
+    with pytest.raises(TypeError, match="X of type .*ShapedButNotAnArray is not supported"):
+        skeleton_approx(ShapedButNotAnArray(), 2, 2)
+
+    class Marker(np.ndarray):
+        pass
+
+    class MarkerBackend(NumpyBackend):
+        name = "marker"
+
+    register_backend(lambda X: isinstance(X, Marker), MarkerBackend, first=True)
+    try:
+        assert backend_for(np.ones((2, 2)).view(Marker)).name == "marker"
+    finally:
+        from skeleton import _backend
+
+        _backend._REGISTRY.pop(0)
+    assert backend_for(np.ones((2, 2)).view(Marker)).name == "numpy"
+
+
+def test_mixed_namespaces_are_named():
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(TypeError, match=r"different libraries were mixed: dask\.Array, numpy\.ndarray"):
+        namespace_of(np.ones(3), da.ones(3))
+
+
+def _as_backend(kind, X, tmp_path):
+    if kind == "numpy":
+        return X
+    if kind == "fortran":
+        return np.asfortranarray(X)
+    if kind == "memmap":
+        mm = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=X.dtype, shape=X.shape)
+        mm[:] = X
+        mm.flush()
+        return np.load(tmp_path / "x.npy", mmap_mode="r")
+    if kind == "dask":
+        da = pytest.importorskip("dask.array")
+        return da.from_array(X, chunks=(97, 64))
+    if kind == "oracle":
+
+        class Oracle:
+            shape, dtype = X.shape, X.dtype
+
+            def entries(self, rows, cols):
+                return X[np.ix_(rows, cols)]
+
+        return Oracle()
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "fortran", "memmap", "dask", "oracle"])
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-10), (np.float32, 1e-4)])
+def test_every_backend_agrees_with_the_dense_reference(kind, dtype, tol, tmp_path):
+    n, d, r = 700, 300, 7
+    X = low_rank(n, d, r, rng=3).astype(dtype)
+    Xb = _as_backend(kind, X, tmp_path)
+    cur = skeleton_approx(Xb, 50, 60, rng=4)
+    assert cur.dtype == dtype and cur.C.dtype == dtype
+    # dense reference written here: C = X[:, J], R = X[I, :], U = pinv(X[I, J]) truncated
+    I, J = cur.row_idx, cur.col_idx
+    np.testing.assert_array_equal(cur.C, X[:, J])
+    np.testing.assert_array_equal(cur.R, X[I])
+    W = X[np.ix_(I, J)].astype(np.float64)
+    u, s, vh = np.linalg.svd(W)
+    k = int(np.sum(s > np.sqrt(np.finfo(dtype).eps) * s[0]))
+    U_ref = (vh[:k].T / s[:k]) @ u[:, :k].T
+    np.testing.assert_allclose(cur.to_array(), X[:, J] @ U_ref @ X[I], atol=tol * np.abs(X).max() * 10)
+    assert cur.error(X) < tol
+    if kind != "oracle":
+        ref = np.linalg.svd(X.astype(np.float64), compute_uv=True, full_matrices=False)[0][:, :r]
+        inc = incoherence(Xb, r, method="randomized", rng=5)
+        assert inc.mu_rows == pytest.approx(n / r * np.max(np.sum(ref**2, axis=1)), rel=1e-3)
+
+
+def test_fft_module_of_each_backend():
+    x = np.random.default_rng(7).standard_normal((16, 3))
+    fft = backend_for(x).fft_module()
+    np.testing.assert_allclose(fft.irfft(fft.rfft(x, axis=0), n=16, axis=0), x, atol=1e-14)
+    np.testing.assert_allclose(fft.rfft(x, axis=0), np.fft.rfft(x, axis=0), atol=1e-13)

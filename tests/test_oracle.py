@@ -1,0 +1,168 @@
+"""Entry oracles: KernelMatrix and skeleton_approx on objects read through entries()."""
+
+import numpy as np
+import pytest
+
+from skeleton import KernelMatrix, incoherence, skeleton_approx
+from skeleton.matrices import low_rank
+
+
+def gaussian_reference(x, y, h):
+    """Dense Gaussian kernel matrix, written out directly."""
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64).T).T
+    y = np.atleast_2d(np.asarray(y, dtype=np.float64).T).T
+    d2 = ((x[:, None, :] - y[None, :, :]) ** 2).sum(axis=-1)
+    return np.exp(-d2 / (2 * h * h))
+
+
+class DenseOracle:
+    """An oracle over a dense array that counts the entries it hands out."""
+
+    def __init__(self, A):
+        self.A = A
+        self.shape = A.shape
+        self.dtype = A.dtype
+        self.count = 0
+
+    def entries(self, rows, cols):
+        self.count += len(rows) * len(cols)
+        return self.A[np.ix_(rows, cols)]
+
+
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_kernel_entries_match_dense_reference(p):
+    rng = np.random.default_rng(p)
+    x, y = rng.random((70, p)), rng.random((50, p))
+    K = KernelMatrix(x, y, bandwidth=0.3)
+    ref = gaussian_reference(x, y, 0.3)
+    assert K.shape == (70, 50) and K.dtype == np.float64
+    np.testing.assert_allclose(K.to_array(), ref, rtol=1e-14, atol=0)
+    rows, cols = np.array([69, 3, 3, 10]), np.array([0, 49, 7])
+    np.testing.assert_allclose(K.entries(rows, cols), ref[np.ix_(rows, cols)], rtol=1e-14, atol=0)
+
+
+def test_kernel_symmetric_float32_and_far_entries():
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 2)).astype(np.float32)
+    K = KernelMatrix(x, bandwidth=0.5)
+    E = K.to_array()
+    assert E.dtype == np.float32
+    np.testing.assert_allclose(E, gaussian_reference(x, x, 0.5), rtol=1e-6)
+    np.testing.assert_allclose(E, E.T)
+    # arguments below -708 are clamped: absolute error below the smallest normal double
+    far = KernelMatrix(np.array([0.0, 1.0]), np.array([0.0, 40.0]), bandwidth=1.0).to_array()
+    assert far[0, 0] == 1.0 and 0 <= far[0, 1] < 3.4e-308 and abs(far[1, 0] - np.exp(-0.5)) < 1e-16
+
+
+def test_kernel_matrix_is_exported():
+    import skeleton
+    import skeleton.matrices
+
+    assert skeleton.KernelMatrix is KernelMatrix is skeleton.matrices.KernelMatrix
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, word",
+    [
+        (dict(x=np.ones((3, 2)), bandwidth=0.0), ValueError, "bandwidth"),
+        (dict(x=np.ones((3, 2)), bandwidth=-1.0), ValueError, "bandwidth"),
+        (dict(x=np.ones((3, 2)), kernel="laplace"), ValueError, "kernel"),
+        (dict(x=np.ones((3, 2)), y=np.ones((4, 3))), ValueError, "dimension"),
+        (dict(x=np.array([[np.nan, 1.0]])), ValueError, "x"),
+        (dict(x=np.ones((0, 2))), ValueError, "x"),
+        (dict(x=np.ones((2, 2, 2))), ValueError, "x"),
+    ],
+)
+def test_kernel_matrix_bad_arguments(kwargs, exc, word):
+    with pytest.raises(exc, match=word):
+        KernelMatrix(**kwargs)
+
+
+def test_oracle_cur_equals_dense_cur_with_same_indices():
+    rng = np.random.default_rng(1)
+    x = rng.random((300, 2))
+    K = KernelMatrix(x, bandwidth=0.2)
+    D = gaussian_reference(x, x, 0.2)
+    rows, cols = np.sort(rng.choice(300, 40, replace=False)), np.sort(rng.choice(300, 50, replace=False))
+    a = skeleton_approx(K, rows=rows, cols=cols)
+    b = skeleton_approx(D, rows=rows, cols=cols)
+    np.testing.assert_allclose(a.C, D[:, cols], rtol=1e-13)
+    np.testing.assert_allclose(a.R, D[rows], rtol=1e-13)
+    np.testing.assert_allclose(a.to_array(), b.to_array(), atol=1e-9)
+    # error() reads the oracle blockwise and agrees with the dense error
+    assert a.error(K) == pytest.approx(a.error(D), rel=1e-8)
+
+
+def test_oracle_reads_only_sampled_rows_and_columns():
+    n, d, r = 400, 300, 5
+    X = low_rank(n, d, r, rng=2)
+    O = DenseOracle(X)
+    cur = skeleton_approx(O, 30, 20, rng=3)
+    assert O.count == n * 20 + 30 * d  # C and R, nothing else
+    assert cur.error(X) < 1e-10  # exact recovery of a rank-5 matrix
+
+
+def test_oracle_pivoted_selection_reads_a_subsample_and_beats_uniform():
+    rng = np.random.default_rng(4)
+    x = rng.random((2000, 2))
+    K = KernelMatrix(x, bandwidth=0.2)
+    D = gaussian_reference(x, x, 0.2)
+    O = DenseOracle(D)
+    k = 100
+    piv = skeleton_approx(O, k, k, sampling="pivoted_qr", rng=5)
+    m = 4 * k  # the sub-sample the pivots are chosen from
+    assert O.count == m * m + 2000 * k * 2
+    uni = skeleton_approx(K, k, k, sampling="uniform", rng=5)
+    e_piv, e_uni = piv.error(D), uni.error(D)
+    assert e_piv < 1e-4 and e_piv < e_uni / 10
+
+
+def test_oracle_float32_stays_float32():
+    x = np.random.default_rng(6).random((200, 2)).astype(np.float32)
+    cur = skeleton_approx(KernelMatrix(x, bandwidth=0.3), 30, 30, rng=0)
+    assert cur.C.dtype == cur.U.dtype == cur.R.dtype == np.float32
+    D = gaussian_reference(x, x, 0.3).astype(np.float32)
+    dense = skeleton_approx(D, rows=cur.row_idx, cols=cur.col_idx)
+    np.testing.assert_allclose(cur.C, D[:, cur.col_idx], rtol=1e-6)
+    np.testing.assert_allclose(cur.to_array(), dense.to_array(), atol=1e-4)
+
+
+class BadShape(DenseOracle):
+    def entries(self, rows, cols):
+        return self.A[np.ix_(rows, cols)][:, :-1]
+
+
+class BadDtype(DenseOracle):
+    def entries(self, rows, cols):
+        return self.A[np.ix_(rows, cols)].astype(np.float32)
+
+
+class NotArray(DenseOracle):
+    def entries(self, rows, cols):
+        return self.A[np.ix_(rows, cols)].tolist()
+
+
+@pytest.mark.parametrize(
+    "cls, exc, pattern",
+    [
+        (BadShape, ValueError, r"X\.entries\(rows, cols\) returned shape"),
+        (BadDtype, TypeError, r"X\.entries\(rows, cols\) returned dtype float32, but X\.dtype is float64"),
+        (NotArray, TypeError, r"X\.entries\(rows, cols\) must return a numpy\.ndarray"),
+    ],
+)
+def test_oracle_returning_wrong_result(cls, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        skeleton_approx(cls(np.ones((50, 40))), 5, 5, rng=0)
+
+
+def test_oracle_non_finite_entries_and_options_that_read_everything():
+    A = low_rank(60, 50, 3, rng=0)
+    A[7, :] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        skeleton_approx(DenseOracle(A), 60, 10, rng=0)  # every row sampled: row 7 is read
+    O = DenseOracle(low_rank(60, 50, 3, rng=0))
+    for kwargs in (dict(sampling="leverage", rank=3), dict(core="optimal"), dict(sampling="deim", rank=3)):
+        with pytest.raises(ValueError, match="entry oracle"):
+            skeleton_approx(O, 10, 10, rng=0, **kwargs)
+    with pytest.raises(ValueError, match="entry oracle"):
+        incoherence(O, 3)

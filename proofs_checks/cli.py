@@ -7,10 +7,19 @@ Provides the two functions the library CLI calls: :func:`add_verify_arguments` a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
 __all__ = ["add_verify_arguments", "run_verify", "main", "build_parser"]
+
+
+def _available_cores() -> int:
+    """Cores this process may run on (the affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS / Windows
+        return max(1, os.cpu_count() or 1)
 
 
 def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,8 +30,9 @@ def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run only the checks whose id matches (prefix, e.g. prop2 or def1)")
     parser.add_argument("--trials", type=int, default=None, metavar="N",
                         help="override the number of trials of every selected check")
-    parser.add_argument("--workers", type=int, default=1, metavar="K",
-                        help="parallel worker processes (results do not depend on it)")
+    parser.add_argument("--workers", type=int, default=_available_cores(), metavar="K",
+                        help="parallel worker processes (default: the available cores; results do "
+                             "not depend on it)")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="master seed (default 0)")
     parser.add_argument("--out", default="skeleton-report", metavar="DIR",
                         help="output folder (default ./skeleton-report/)")

@@ -21,7 +21,9 @@ Entries: ``fft_variance.gaussian`` (the transform of a Gaussian sequence is Gaus
 Kolmogorov-Smirnov test of the standardised real parts, holds unless p < 0.001 — a
 failure to reject, stated as such), ``fft_variance.forward_2n`` and
 ``fft_variance.inverse_half`` (the remark's factors, sampling-agreement rule, both
-readings of "variance" reported) and their corrected forms.
+readings of "variance" reported) and their corrected forms.  A violated entry saves the
+trial with the largest |z| as a counterexample (.npz with the trial's seed, index and
+parameters; rerunning ``trial`` from them reproduces the measured value).
 
 Parameters and why: sigma = v = 1 (all statements are homogeneous); n in {64, 255,
 1024, 4096} (odd and even, LRA lengths); M = 64 sequences per trial so every bin's
@@ -38,7 +40,7 @@ from scipy import stats
 
 from skeleton.smoothing import kaiming_variance
 
-from ._framework import Check, Entry
+from ._framework import Check, Entry, seed_of, trial_seeds
 from ._verdict import HOLDS, VIOLATED, sampling_verdict
 
 ID = "fft_variance"
@@ -82,17 +84,29 @@ def trial(ss, i, p):
                 inv=float(kk.mean()), inv_se=float(kk.std(ddof=1) / math.sqrt(M)))
 
 
-def _entry(eid, claim, interp, results, meas_key, claimed_fn, corrected_of=None, extra=""):
+def _entry(eid, claim, interp, results, meas_key, claimed_fn, corrected_of=None, extra="", ctx=None, p=None):
     meas = [r[meas_key] for r in results]
     se = [r[meas_key + "_se"] for r in results]
     claimed = [claimed_fn(r["n"]) for r in results]
     v, k, zc, z = sampling_verdict(meas, claimed, se)
+    cx = None
+    if v == VIOLATED and ctx is not None:
+        # the trial farthest from the claim (largest |z|): rerunning trial(seed, index, params)
+        # from the stored seed gives the same measured value and standard error
+        ti = int(np.argmax(z))
+        ss = trial_seeds(ctx.seed, ID, len(results))[ti]
+        cx = ctx.save_counterexample(
+            eid, trial=ti, n=results[ti]["n"], M=results[ti]["M"], ns=np.asarray(p["ns"]),
+            quantity=meas_key, measured=meas[ti], measured_se=se[ti], claimed=claimed[ti], z=float(z[ti]),
+            z_crit=zc, note="trial(SeedSequence(seed_entropy, seed_spawn_key), trial, dict(M=M, ns=ns))"
+                            "[quantity] == measured",
+            **{f"seed_{kk}": vv for kk, vv in seed_of(ss).items()})
     ratios = {}
     for r, m, c in zip(results, meas, claimed):
         ratios.setdefault(r["n"], []).append(m / c)
     tab = "; ".join(f"n={n}: measured/claimed = {np.mean(v_):.4f}" for n, v_ in sorted(ratios.items()))
     return Entry(eid, claim, interp + f"; sampling-agreement rule, z_crit = {zc:.3f}", v, len(meas), k,
-                 k / len(meas), None, corrected_of=corrected_of,
+                 k / len(meas), None, corrected_of=corrected_of, counterexample=cx,
                  evidence=f"{tab}. max |z| = {z.max():.3g}. {extra}")
 
 
@@ -111,26 +125,28 @@ def summarise(results, p, ctx):
                    "reading 1: variance of the complex value, E|X_f|^2; interior bins, v = 1", results,
                    "a2", lambda n: 2.0 * n,
                    extra="Reading 2 (each part has variance 2n v) is further off: measured Var(Re X_f)/n = "
-                         + ", ".join(f"{r['re2'] / r['n']:.4f}" for r in results[:4]) + " (claimed 2).")
+                         + ", ".join(f"{r['re2'] / r['n']:.4f}" for r in results[:4]) + " (claimed 2).",
+                   ctx=ctx, p=p)
     out.append(e_fwd)
     if e_fwd.verdict == VIOLATED:
         out.append(_entry(f"{ID}.corrected.forward_modulus", "Corrected: E|X_f|^2 = n v (0 < f < n/2)",
                           "unnormalised forward FFT (numpy, torch default)", results, "a2", lambda n: float(n),
-                          corrected_of=e_fwd.id))
+                          corrected_of=e_fwd.id, ctx=ctx, p=p))
         out.append(_entry(f"{ID}.corrected.forward_parts", "Corrected: Var(Re X_f) = Var(Im X_f) = n v / 2",
                           "unnormalised forward FFT", results, "re2", lambda n: n / 2.0,
-                          corrected_of=e_fwd.id))
+                          corrected_of=e_fwd.id, ctx=ctx, p=p))
     e_inv = _entry(f"{ID}.inverse_half",
                    "irfft of entries with variance sigma^2/n has entries of variance sigma^2/(2 n^2)",
                    "real and imaginary parts of L each of variance sigma^2/n, sigma = 1", results, "inv",
                    lambda n: 1.0 / (2.0 * n * n),
-                   extra="If instead E|L_f|^2 = sigma^2/n, Var(k_t) = (2n-2)/(2n^3) ~ 1/n^2: still 2x the claim.")
+                   extra="If instead E|L_f|^2 = sigma^2/n, Var(k_t) = (2n-2)/(2n^3) ~ 1/n^2: still 2x the claim.",
+                   ctx=ctx, p=p)
     out.append(e_inv)
     if e_inv.verdict == VIOLATED:
         out.append(_entry(f"{ID}.corrected.inverse", "Corrected: Var(irfft(L)_t) = (2n-2) p / n^2 (n even), "
                           "(2n-1) p / n^2 (n odd) for parts of variance p (= sigma^2/n here: ~ 2 sigma^2/n^2)",
                           "derivation in the module docstring", results, "inv",
-                          lambda n: inverse_var_exact(n, 1.0 / n), corrected_of=e_inv.id))
+                          lambda n: inverse_var_exact(n, 1.0 / n), corrected_of=e_inv.id, ctx=ctx, p=p))
     return out
 
 

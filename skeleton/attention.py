@@ -117,22 +117,31 @@ def softmax_attention(Q, K, V, *, scale=None, causal=False, check_finite=True):
     Parameters
     ----------
     Q : array_like, shape (n, d)
+        Queries, one row per token.
     K : array_like, shape (m, d)
+        Keys.
     V : array_like, shape (m, dv)
+        Values.
     scale : float, optional
         Default ``1/sqrt(d)``.
     causal : bool, default False
         Mask keys after the query (requires n == m): row i attends to keys 0..i.
     check_finite : bool, default True
+        Raise ValueError on NaN/inf in the inputs (reads all of them).
 
     Returns
     -------
     ndarray, shape (n, dv)
+        :math:`\\mathrm{softmax}(Q K^T \\cdot scale)\\, V` (row-wise softmax), in the
+        result dtype of ``Q``, ``K``, ``V`` and on their array library.
 
     Raises
     ------
     ValueError
         Incompatible shapes, NaN/inf, ``causal`` with n != m.
+
+    TypeError
+        Complex or non-numeric ``Q``, ``K`` or ``V``.
 
     Notes
     -----
@@ -183,12 +192,17 @@ def column_attention(Q, K, V, row_idx, *, scale=None, check_finite=True):
     Parameters
     ----------
     Q : array_like, shape (n, d)
-    K, V : array_like, shape (m, d), (m, dv)
+        Queries, one row per token.
+    K : array_like, shape (m, d)
+        Keys.
+    V : array_like, shape (m, dv)
+        Values.
     row_idx : sequence of int, length s1
         Sampled token (row) indices of K and V; distinct, in [0, m).
     scale : float, optional
         Default ``1/sqrt(d)`` (the paper's).
     check_finite : bool, default True
+        Raise ValueError on NaN/inf in the inputs (reads all of them).
 
     Returns
     -------
@@ -199,6 +213,9 @@ def column_attention(Q, K, V, row_idx, *, scale=None, check_finite=True):
     ------
     ValueError
         Shapes, duplicate/out-of-range indices, NaN/inf.
+
+    TypeError
+        Complex or non-numeric ``Q``, ``K`` or ``V``.
 
     Notes
     -----
@@ -239,11 +256,13 @@ def row_attention(Q, K, V, col_idx, *, scale=None, check_finite=True):
     Parameters
     ----------
     Q, K, V : array_like, shape (n, d)
+        Queries, keys and values of one head (one row per token).
     col_idx : sequence of int, length s2
         Sampled feature (column) indices of K and V; distinct, in [0, d).
     scale : float, optional
         Default ``1/sqrt(n)`` (the paper's).
     check_finite : bool, default True
+        Raise ValueError on NaN/inf in the inputs (reads all of them).
 
     Returns
     -------
@@ -254,6 +273,9 @@ def row_attention(Q, K, V, col_idx, *, scale=None, check_finite=True):
     ------
     ValueError
         Q, K, V of different shapes, bad indices, NaN/inf.
+
+    TypeError
+        Complex or non-numeric ``Q``, ``K`` or ``V``.
 
     Notes
     -----
@@ -299,15 +321,20 @@ def layer_norm(Y, *, eps=1e-5, weight=None, bias=None, check_finite=True):
     Parameters
     ----------
     Y : array_like, shape (n, d)
+        Real matrix; each row is normalised over its d features.
     eps : float, default 1e-5
         PyTorch's default.
     weight, bias : array_like, shape (d,), optional
         Affine parameters (none by default: PyTorch's initial values 1 and 0).
     check_finite : bool, default True
+        Raise ValueError on NaN/inf in the inputs (reads all of them).
 
     Returns
     -------
     ndarray, shape (n, d)
+        :math:`(Y_{i,:} - \\mu_i) / \\sqrt{\\sigma_i^2 + \\epsilon}` (biased variance),
+        times ``weight`` plus ``bias`` when given; floating dtype of ``Y``
+        (float64 for integer input).
 
     Raises
     ------
@@ -370,7 +397,7 @@ def _affine(affine, d, dtype, backend, check):
 
 def skeleton_attention(Q, K, V, row_idx, col_idx, *, layer_norm=True, combine="mean", eps=1e-5,
                        affine=None, scale_col=None, scale_row=None, check_finite=True):
-    """Skeleton attention, eq. (1): column attention on s1 tokens + row attention on s2 features.
+    """Skeleton attention, equation (1): column attention on s1 tokens + row attention on s2 features.
 
     Parameters
     ----------
@@ -392,16 +419,22 @@ def skeleton_attention(Q, K, V, row_idx, col_idx, *, layer_norm=True, combine="m
         Score scales; defaults ``1/sqrt(d)`` (column path) and ``1/sqrt(n)`` (row path)
         as in the paper.
     check_finite : bool, default True
+        Raise ValueError on NaN/inf in the inputs (reads all of them).
 
     Returns
     -------
     ndarray, shape (n, d)
+        The combination of the column path :math:`\\hat V_1` and the row path
+        :math:`\\hat V_2` (Notes), in the result dtype of ``Q``, ``K``, ``V``.
 
     Raises
     ------
     ValueError
         Q, K, V of different shapes; s1 > n or s2 > d; duplicate/out-of-range indices;
         NaN/inf; bad ``combine``.
+
+    TypeError
+        Complex or non-numeric ``Q``, ``K`` or ``V``.
 
     Notes
     -----
@@ -453,7 +486,9 @@ def _idx(idx, size, name, what):
 class S3Result:
     """Result of :func:`s3_block`.
 
-    Attributes
+    A frozen record; the parameters are also its (read-only) attributes.
+
+    Parameters
     ----------
     output : ndarray, shape (n, heads*head_dim)
         Combined skeleton attention of all heads.
@@ -469,6 +504,28 @@ class S3Result:
         Column path V1_hat (heads concatenated, before LayerNorm).
     row : ndarray, shape (n, heads*head_dim)
         Row path V2_hat (heads concatenated, before LayerNorm).
+
+    See Also
+    --------
+    s3_block : computes it.
+
+    References
+    ----------
+    Wang et al., arXiv:2408.08567, Algorithm 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skeleton.attention import s3_block
+    >>> from skeleton.smoothing import kaiming_kernel
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((32, 8))
+    >>> W = [rng.standard_normal((8, 8)) / 3 for _ in range(3)]
+    >>> res = s3_block(X, *W, kaiming_kernel(32, 8, rng=1), r=8, s1=4, s2=2, rng=2)
+    >>> type(res).__name__, res.output.shape, res.column.shape, res.row.shape
+    ('S3Result', (32, 8), (32, 8), (32, 8))
+    >>> res.row_idx.size, res.col_idx.size, res.smoothed.shape == res.hidden.shape
+    (4, 2, True)
     """
 
     output: Any
@@ -518,6 +575,7 @@ def s3_block(X, W_Q, W_K, W_V, kernel, r, s1, s2, *, heads=1, rng=None, stem=Non
         As in :func:`skeleton_attention`; LayerNorm acts on the heads concatenated
         (n x heads*head_dim), as the official code.
     check_finite : bool, default True
+        Raise ValueError on NaN/inf in the inputs (reads all of them).
 
     Returns
     -------
@@ -530,6 +588,9 @@ def s3_block(X, W_Q, W_K, W_V, kernel, r, s1, s2, *, heads=1, rng=None, stem=Non
     ValueError
         Shape mismatches, s1 > n, s2 > head_dim, heads not dividing the projection
         width, bad indices or kernel, NaN/inf.
+
+    TypeError
+        Complex or non-numeric ``X`` or projections, a bad ``rng``.
 
     Notes
     -----
@@ -623,7 +684,9 @@ def nystrom_attention(Q, K, V, m, *, scale=None, pinv="iterative", n_iter=6, che
     Parameters
     ----------
     Q, K : array_like, shape (n, d)
+        Queries and keys, one row per token.
     V : array_like, shape (n, dv)
+        Values.
     m : int
         Number of landmarks, 1 <= m <= n.
     scale : float, optional
@@ -634,15 +697,21 @@ def nystrom_attention(Q, K, V, m, *, scale=None, pinv="iterative", n_iter=6, che
     n_iter : int, default 6
         Iterations of the iterative pseudo-inverse (the paper's 6).
     check_finite : bool, default True
+        Raise ValueError on NaN/inf in the inputs (reads all of them).
 
     Returns
     -------
     ndarray, shape (n, dv)
+        The Nystrom approximation :math:`F A^+ (B V)` of softmax attention (Notes),
+        in the result dtype of ``Q``, ``K``, ``V``.
 
     Raises
     ------
     ValueError
         Shapes, m outside [1, n], NaN/inf.
+
+    TypeError
+        Complex or non-numeric ``Q``, ``K`` or ``V``.
 
     Notes
     -----

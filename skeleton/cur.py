@@ -74,7 +74,10 @@ _EXACT_BASIS_MAX = 1500
 class SkeletonApprox:
     r"""A skeleton (CUR) approximation :math:`X \approx C U R`.
 
-    Attributes
+    A frozen record, normally built by :func:`skeleton_approx`; the parameters are
+    also its (read-only) attributes.
+
+    Parameters
     ----------
     C : array, shape (n, k_c)
         The sampled columns ``X[:, col_idx]``.
@@ -90,8 +93,23 @@ class SkeletonApprox:
         ``(n, d)``.
     dtype : numpy.dtype
         The dtype of ``C``, ``U``, ``R``.
-    core_rank : int
+    core_rank : int, default 0
         Number of singular values the core kept.
+
+    See Also
+    --------
+    skeleton_approx : builds it from a matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skeleton import skeleton_approx
+    >>> X = np.outer(np.arange(1.0, 7.0), np.arange(1.0, 5.0))     # rank 1, 6 x 4
+    >>> approx = skeleton_approx(X, rows=[0, 2], cols=[1, 3], core="pinv")
+    >>> approx.shape, approx.core, approx.row_idx.tolist(), approx.col_idx.tolist()
+    ((6, 4), 'pinv', [0, 2], [1, 3])
+    >>> bool(np.allclose(approx.to_array(), X))
+    True
     """
 
     C: Any = field(repr=False)
@@ -109,7 +127,33 @@ class SkeletonApprox:
     __array_ufunc__ = None
 
     def to_array(self):
-        """Form ``C @ U @ R`` (n x d), multiplying in the cheaper order."""
+        r"""Form the dense approximation :math:`C U R` (n x d).
+
+        The two products are taken in whichever order costs fewer flops:
+        :math:`(CU)R` costs :math:`n k_c k_r + n k_r d`, :math:`C(UR)` costs
+        :math:`k_c k_r d + n k_c d`.
+
+        Returns
+        -------
+        array, shape (n, d)
+            ``C @ U @ R``, of dtype ``self.dtype`` and on the array library of
+            ``C`` (NumPy or CuPy).
+
+        Raises
+        ------
+        ValueError
+            Never for an approximation built by :func:`skeleton_approx`; only if the
+            stored factors were given inconsistent shapes.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skeleton import skeleton_approx
+        >>> X = np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0])             # rank 1
+        >>> approx = skeleton_approx(X, rows=[0], cols=[2], core="pinv")
+        >>> approx.to_array().round(6).tolist()
+        [[1.0, -1.0, 2.0], [2.0, -2.0, 4.0], [3.0, -3.0, 6.0]]
+        """
         n, d = self.shape
         kc, kr = self.U.shape
         if n * kc * kr + n * kr * d <= kc * kr * d + n * kc * d:
@@ -117,23 +161,110 @@ class SkeletonApprox:
         return self.C @ (self.U @ self.R)
 
     def __matmul__(self, B):
-        """``(C U R) @ B`` without forming C U R: ``C @ (U @ (R @ B))``."""
+        r"""Product :math:`(C U R) B` without forming :math:`C U R`.
+
+        Evaluated right to left as ``C @ (U @ (R @ B))``, which costs
+        :math:`O((k_r d + k_c k_r + n k_c)\,m)` for ``B`` of shape (d, m) instead of
+        the :math:`O(n d m)` of a dense product.
+
+        Parameters
+        ----------
+        B : array, shape (d,) or (d, m)
+            Right operand, on the same array library as the factors.
+
+        Returns
+        -------
+        array, shape (n,) or (n, m)
+            :math:`C U R B`.
+
+        Raises
+        ------
+        ValueError
+            If ``B.shape[0]`` differs from the number of columns ``d``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skeleton import skeleton_approx
+        >>> X = np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0])             # rank 1
+        >>> approx = skeleton_approx(X, rows=[0], cols=[2], core="pinv")
+        >>> (approx @ np.ones(3)).round(6).tolist()
+        [2.0, 4.0, 6.0]
+        """
         if B.shape[0] != self.shape[1]:
             raise ValueError(f"operand has {B.shape[0]} rows; the approximation has {self.shape[1]} columns")
         return self.C @ (self.U @ (self.R @ B))
 
     def __rmatmul__(self, B):
-        """``B @ (C U R)`` without forming C U R."""
+        r"""Product :math:`B (C U R)` without forming :math:`C U R`.
+
+        Evaluated left to right as ``((B @ C) @ U) @ R``; used by ``B @ approx``.
+
+        Parameters
+        ----------
+        B : array, shape (n,) or (m, n)
+            Left operand, on the same array library as the factors.
+
+        Returns
+        -------
+        array, shape (d,) or (m, d)
+            :math:`B C U R`.
+
+        Raises
+        ------
+        ValueError
+            If ``B.shape[-1]`` differs from the number of rows ``n``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skeleton import skeleton_approx
+        >>> X = np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0])             # rank 1
+        >>> approx = skeleton_approx(X, rows=[0], cols=[2], core="pinv")
+        >>> (np.ones(3) @ approx).round(6).tolist()
+        [6.0, -6.0, 12.0]
+        """
         if B.shape[-1] != self.shape[0]:
             raise ValueError(f"operand has {B.shape[-1]} columns; the approximation has {self.shape[0]} rows")
         return ((B @ self.C) @ self.U) @ self.R
 
     def error(self, X, ord="fro"):
-        r"""Relative error :math:`\|X - CUR\| / \|X\|` in the Frobenius (``"fro"``) or
-        spectral (``2``) norm.
+        r"""Relative error :math:`\|X - CUR\| / \|X\|` in the Frobenius or spectral norm.
 
-        The Frobenius error is accumulated over blocks of rows, so no second n x d
-        array is formed.
+        The Frobenius error is accumulated over blocks of rows,
+        :math:`\|X - CUR\|_F^2 = \sum_b \|X_b - (CU)_b R\|_F^2`, so no second
+        n x d array is formed; the spectral error forms the dense difference.
+
+        Parameters
+        ----------
+        X : (n, d) array_like or entry oracle
+            The matrix that was approximated (any input :func:`skeleton_approx`
+            accepts); read in full.
+        ord : {"fro", 2}, default "fro"
+            The norm: Frobenius (``"fro"``) or spectral (``2``).
+
+        Returns
+        -------
+        float
+            :math:`\|X - CUR\| / \|X\|`. In the Frobenius norm a zero ``X``
+            gives 0.0 if the approximation is zero too, else ``inf``.
+
+        Raises
+        ------
+        ValueError
+            If ``ord`` is not ``"fro"`` or ``2``, if ``X`` is not a non-empty 2-D
+            matrix, or if its shape differs from ``self.shape``.
+        TypeError
+            If ``X`` is not numeric.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skeleton import skeleton_approx
+        >>> X = np.diag([1.0, 1.0, 0.0])
+        >>> approx = skeleton_approx(X, rows=[0], cols=[0], core="pinv")
+        >>> round(approx.error(X), 6), round(approx.error(X, ord=2), 6)
+        (0.707107, 1.0)
         """
         if ord not in ("fro", 2):
             raise ValueError(f"ord must be 'fro' or 2, got {ord!r}")
@@ -164,7 +295,33 @@ def default_sample_count(rank, n, d, mu=1.0):
     r"""Rows/columns to sample for a rank-``rank`` matrix: :math:`\lceil \mu r \ln\max(n,d)\rceil`.
 
     The :math:`O(\mu r \log n)` rule of Chiu & Demanet (2013, Thm. 1.1) with constant
-    one, capped at ``(n, d)``. Returns ``(n_rows, n_cols)``, each at least ``rank``.
+    one: :math:`\ell = \max(r, \lceil \mu r \ln\max(n, d, 2)\rceil)`, capped at
+    ``n`` rows and ``d`` columns.
+
+    Parameters
+    ----------
+    rank : int
+        Target rank ``r``.
+    n, d : int
+        Number of rows and columns of the matrix.
+    mu : float, default 1.0
+        Coherence :math:`\mu \ge 1` of the matrix (:func:`skeleton.incoherence`).
+
+    Returns
+    -------
+    n_rows, n_cols : int
+        :math:`\min(\ell, n)` and :math:`\min(\ell, d)`.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a number (e.g. None). Values are not range-checked here;
+        :func:`skeleton_approx` validates ``rank`` before calling this.
+
+    References
+    ----------
+    J. Chiu, L. Demanet, "Sublinear randomized algorithms for skeleton
+    decompositions", SIAM J. Matrix Anal. Appl. 34(3), 2013.
 
     Examples
     --------
@@ -253,10 +410,42 @@ def regularizing_tol(dtype):
     Evaluating :math:`C\,W_\tau^+ R` in floating point amplifies rounding errors by
     about :math:`\epsilon/\tau`, while dropping singular values below
     :math:`\tau\sigma_1` costs about :math:`\tau`; the sum is smallest at
-    :math:`\tau = \sqrt{\epsilon}` (cf. Chiu & Demanet 2013, Sec. 3, on the need
-    to regularise; Park & Nakatsukasa 2023 for the stability analysis). On the
+    :math:`\tau = \sqrt{\epsilon}` (cf. Chiu & Demanet 2013, who also cut small singular values, on the need
+    to regularise; Park & Nakatsukasa 2024 for the stability analysis). On the
     Hilbert matrix the eps-level cut-off of a plain pseudo-inverse loses 4-5 more
     digits than this one (tests/test_core.py).
+
+    Parameters
+    ----------
+    dtype : data-type
+        A floating or complex dtype (anything :class:`numpy.dtype` accepts).
+
+    Returns
+    -------
+    float
+        :math:`\sqrt{\epsilon}` with :math:`\epsilon` the machine epsilon of
+        ``dtype`` (of its real part for complex dtypes).
+
+    Raises
+    ------
+    TypeError
+        If ``dtype`` is not a dtype.
+    ValueError
+        If ``dtype`` is not a floating or complex dtype (e.g. an integer dtype).
+
+    References
+    ----------
+    J. Chiu, L. Demanet, "Sublinear randomized algorithms for skeleton
+    decompositions", SIAM J. Matrix Anal. Appl. 34(3), 2013.
+    Taejun Park, Y. Nakatsukasa, "Accuracy and stability of CUR decompositions with
+    oversampling", arXiv:2405.06375, 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skeleton.cur import regularizing_tol
+    >>> f"{regularizing_tol(np.float64):.3e}", f"{regularizing_tol(np.float32):.3e}"
+    ('1.490e-08', '3.453e-04')
     """
     return float(np.sqrt(np.finfo(np.dtype(dtype)).eps))
 

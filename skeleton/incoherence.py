@@ -44,9 +44,15 @@ _SUBSPACE_WARN_LEVEL = 1e-2
 
 @dataclass(frozen=True)
 class Incoherence:
-    """Result of :func:`incoherence`.
+    r"""Result of :func:`incoherence`: μ-incoherence and leverage scores of a matrix.
 
-    Attributes
+    A frozen record built by :func:`incoherence`; the parameters are also its
+    (read-only) attributes. With :math:`W_r`, :math:`V_r` the top-r left and right
+    singular vectors, ``row_leverage[i]`` is :math:`\|W_r^H e_i\|^2` and
+    ``mu_rows`` is :math:`\frac{n}{r}\max_i \|W_r^H e_i\|^2` (Definition 1 of
+    Wang et al. 2024).
+
+    Parameters
     ----------
     mu : float
         ``max(mu_rows, mu_cols)``.
@@ -64,8 +70,26 @@ class Incoherence:
     gap : float
         ``sigma_r / sigma_{r+1}``; ``inf`` when ``r = min(n, d)`` or
         ``sigma_{r+1} = 0``.
-    method : str
+    method : str, default "exact"
         ``"exact"`` or ``"randomized"``.
+
+    See Also
+    --------
+    incoherence : computes it.
+
+    References
+    ----------
+    X. Wang et al., "S3Attention", arXiv 2408.08567, Definition 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skeleton import incoherence
+    >>> inc = incoherence(np.diag([3.0, 2.0, 1.0, 0.0]))
+    >>> inc.rank, inc.mu, inc.method
+    (3, 1.3333333333333333, 'exact')
+    >>> inc.row_leverage.round(12).tolist(), float(inc.gap)
+    ([1.0, 1.0, 1.0, 0.0], inf)
     """
 
     mu: float
@@ -93,10 +117,48 @@ def _gap(s_host, r, full_rank):
 
 
 def leverage_scores(X, rank=None, *, tol=None, method="exact", rng=None, check_finite=True, **kwargs):
-    """Row and column leverage scores of ``X`` at ``rank``.
+    r"""Row and column leverage scores of ``X`` at ``rank``.
 
-    A shorthand for ``incoherence(...)`` returning ``(row_leverage, col_leverage)``;
-    see :func:`incoherence` for the parameters.
+    A shorthand for ``incoherence(...)`` returning ``(row_leverage, col_leverage)``.
+    With :math:`X \approx W_r \Sigma_r V_r^H` the top-r part of the SVD, the scores
+    are the squared row norms :math:`\ell_i = \|W_r^H e_i\|^2` and
+    :math:`\ell'_j = \|V_r^H e_j\|^2`; each vector sums to :math:`r`.
+
+    Parameters
+    ----------
+    X : (n, d) array_like
+        The matrix (as for :func:`incoherence`).
+    rank : int, optional
+        Rank ``r`` of the singular subspaces; default the numerical rank.
+    tol : float, optional
+        Relative cut-off for the numerical rank when ``rank`` is None.
+    method : {"exact", "randomized"}
+        Full thin SVD, or a randomized range finder.
+    rng : {None, int, numpy.random.Generator}, optional
+        Random state for ``method="randomized"``.
+    check_finite : bool, default True
+        Raise ValueError when ``X`` holds NaN or inf.
+    **kwargs
+        Further keywords of :func:`incoherence` (``oversample``, ``n_iter``).
+
+    Returns
+    -------
+    row_leverage : array, shape (n,)
+        Leverage scores of the rows (real, in [0, 1], summing to ``r``).
+    col_leverage : array, shape (d,)
+        Leverage scores of the columns.
+
+    Raises
+    ------
+    ValueError
+        As :func:`incoherence`: ``X`` not 2-D, empty, non-finite or zero, ``rank``
+        outside ``[1, min(n, d)]``, an unknown ``method``.
+    TypeError
+        Non-numeric ``X``, a bad ``rng``, or an unknown keyword in ``kwargs``.
+
+    References
+    ----------
+    X. Wang et al., "S3Attention", arXiv 2408.08567, Definition 1.
 
     Examples
     --------

@@ -171,6 +171,8 @@ class KernelMatrix:
     ValueError
         Points not 1- or 2-D, empty, non-finite; ``x`` and ``y`` of different
         dimension ``p``; ``bandwidth`` not positive; unknown ``kernel``.
+    TypeError
+        Complex or non-numeric points.
 
     Notes
     -----
@@ -223,7 +225,39 @@ class KernelMatrix:
         return arr.astype(np.intp, copy=False)
 
     def entries(self, rows, cols):
-        """The block ``K[rows][:, cols]`` as a new C-ordered array of ``self.dtype``."""
+        r"""The block ``K[rows][:, cols]`` as a new C-ordered array of ``self.dtype``.
+
+        Entry :math:`(a, b)` is :math:`\exp(-\|x_{r_a} - y_{c_b}\|^2 / (2h^2))` with
+        the squared distance summed from coordinate differences (see the module
+        docstring for why); ``len(rows) * len(cols)`` kernel evaluations.
+
+        Parameters
+        ----------
+        rows : 1-D array_like of int
+            Row indices in ``[0, n)``, in any order, repeats allowed.
+        cols : 1-D array_like of int
+            Column indices in ``[0, d)``.
+
+        Returns
+        -------
+        ndarray, shape (len(rows), len(cols))
+            The kernel block, of dtype ``self.dtype``.
+
+        Raises
+        ------
+        TypeError
+            If ``rows`` or ``cols`` is not a 1-D array of integers.
+        ValueError
+            If an index is out of range.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skeleton import KernelMatrix
+        >>> K = KernelMatrix(np.array([0.0, 1.0, 2.0]), bandwidth=1.0)
+        >>> K.entries([0, 2], [1]).round(6).tolist()      # exp(-1/2) twice
+        [[0.606531], [0.606531]]
+        """
         rows = self._index(rows, self.shape[0], "rows")
         cols = self._index(cols, self.shape[1], "cols")
         # The full range in order needs no gather (C = K[:, J] asks for all rows).
@@ -243,5 +277,26 @@ class KernelMatrix:
         return out
 
     def to_array(self):
-        """The dense matrix (for small cases and tests)."""
+        """The dense matrix ``K`` (for small cases and tests).
+
+        Equal to ``entries(range(n), range(d))``; allocates all ``n * d`` entries.
+
+        Returns
+        -------
+        ndarray, shape (n, d)
+            The kernel matrix, of dtype ``self.dtype``.
+
+        Raises
+        ------
+        MemoryError
+            If the ``n x d`` array does not fit in memory.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skeleton import KernelMatrix
+        >>> K = KernelMatrix(np.array([0.0, 1.0]), bandwidth=1.0)
+        >>> K.to_array().round(6).tolist()
+        [[1.0, 0.606531], [0.606531, 1.0]]
+        """
         return self.entries(np.arange(self.shape[0]), np.arange(self.shape[1]))

@@ -38,6 +38,34 @@ __all__ = [
 def uniform_indices(m, k, rng):
     """``k`` distinct indices of ``range(m)``, uniformly at random, sorted.
 
+    Every ``k``-subset of ``range(m)`` is equally likely (sampling without
+    replacement), the row/column rule of Chiu & Demanet (2013) and of the
+    S3Attention paper.
+
+    Parameters
+    ----------
+    m : int
+        Size of the population ``range(m)``.
+    k : int
+        How many indices to draw, ``0 <= k <= m``.
+    rng : numpy.random.Generator
+        Source of randomness (a Generator, not a seed: the caller normalises it).
+
+    Returns
+    -------
+    ndarray of intp, shape (k,)
+        Sorted distinct indices.
+
+    Raises
+    ------
+    ValueError
+        If ``k > m`` or ``k < 0`` (from :meth:`numpy.random.Generator.choice`).
+
+    References
+    ----------
+    J. Chiu, L. Demanet, "Sublinear randomized algorithms for skeleton
+    decompositions", SIAM J. Matrix Anal. Appl. 34(3), 2013.
+
     Examples
     --------
     >>> import numpy as np
@@ -50,9 +78,37 @@ def uniform_indices(m, k, rng):
 
 
 def leverage_indices(scores, k, rng):
-    """``k`` distinct indices drawn without replacement, probability ∝ ``scores``.
+    r"""``k`` distinct indices drawn without replacement, probability ∝ ``scores``.
 
-    Indices of zero score are drawn (uniformly) only once the positive ones run out.
+    Successive draws pick index ``i`` with probability
+    :math:`p_i / \sum_{j \notin S} p_j` among those not yet chosen (``S``), with
+    :math:`p_i = \max(s_i, 0)` (leverage-score sampling, Drineas, Mahoney &
+    Muthukrishnan 2008). Indices of zero score are drawn (uniformly) only once the
+    positive ones run out.
+
+    Parameters
+    ----------
+    scores : array_like, shape (m,)
+        Non-negative weights, normally leverage scores; negative values count as 0.
+    k : int
+        How many indices to draw, ``0 <= k <= m``.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    ndarray of intp, shape (k,)
+        Sorted distinct indices.
+
+    Raises
+    ------
+    ValueError
+        If ``k > m`` (from :meth:`numpy.random.Generator.choice`).
+
+    References
+    ----------
+    P. Drineas, M. W. Mahoney, S. Muthukrishnan, "Relative-error CUR matrix
+    decompositions", SIAM J. Matrix Anal. Appl. 30(2), 2008.
 
     Examples
     --------
@@ -71,7 +127,34 @@ def leverage_indices(scores, k, rng):
 
 
 def pivoted_qr_indices(A, k):
-    """The first ``k`` column pivots of the column-pivoted QR of ``A`` (sorted).
+    r"""The first ``k`` column pivots of the column-pivoted QR of ``A`` (sorted).
+
+    The pivoted QR :math:`A P = Q R` (Businger & Golub 1965) moves, at each step,
+    the column of largest norm orthogonal to those already chosen to the front;
+    the first ``k`` pivots are the skeleton columns of an interpolative
+    decomposition. To select rows, pass the transpose of a basis.
+
+    Parameters
+    ----------
+    A : array_like, shape (r, m)
+        Matrix whose columns are chosen among (e.g. :math:`V_r^H`).
+    k : int
+        How many pivots, ``k <= min(r, m)``.
+
+    Returns
+    -------
+    ndarray of intp, shape (k,)
+        The sorted column indices.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` exceeds the number of pivots ``min(r, m)``.
+
+    References
+    ----------
+    P. Businger, G. H. Golub, "Linear least squares solutions by Householder
+    transformations", Numer. Math. 7, 1965.
 
     Examples
     --------
@@ -111,6 +194,31 @@ def deim_indices(B, k):
     its largest entry added (Chaturantabut & Sorensen 2010). This yields ``r``
     indices; when ``k > r`` the rest are the unchosen rows of largest leverage
     :math:`\|B_{i,:}\|^2`.
+
+    Parameters
+    ----------
+    B : array_like, shape (m, r)
+        Basis whose rows are chosen among, normally the top-r singular vectors.
+    k : int
+        How many indices, ``1 <= k <= m``.
+
+    Returns
+    -------
+    ndarray of intp, shape (k,)
+        Sorted distinct indices.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If an interpolation matrix :math:`B_{p,<j}` is exactly singular, which can
+        happen when the leading columns of ``B`` are linearly dependent.
+
+    References
+    ----------
+    S. Chaturantabut, D. C. Sorensen, "Nonlinear model reduction via discrete
+    empirical interpolation", SIAM J. Sci. Comput. 32(5), 2010.
+    D. C. Sorensen, M. Embree, "A DEIM induced CUR factorization", SIAM J. Sci.
+    Comput. 38(3), 2016.
 
     Examples
     --------
@@ -168,6 +276,35 @@ def maxvol_indices(B, k, tol=1.05):
     the squared row norms are updated by
     :math:`\|C_{j,:}\|^2 \leftarrow \|C_{j,:}\|^2 - |C_{j,:} c_i^H|^2 / (1 + \|c_i\|^2)`
     (Sherman-Morrison; Mikhalev & Oseledets 2018).
+
+    Parameters
+    ----------
+    B : array_like, shape (m, r)
+        Basis whose rows are chosen among, normally the top-r singular vectors.
+    k : int
+        How many rows, ``1 <= k <= m``.
+    tol : float, default 1.05
+        Square maxvol stops when no coefficient of :math:`B B_I^{-1}` exceeds
+        ``tol`` in modulus (each swap grows :math:`|\det B_I|` by at least ``tol``).
+
+    Returns
+    -------
+    ndarray of intp, shape (k,)
+        Sorted distinct row indices.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If the leading ``min(k, r)`` columns of ``B`` are linearly dependent (no
+        nonsingular square submatrix to start from).
+
+    References
+    ----------
+    S. A. Goreinov, I. V. Oseledets, D. V. Savostyanov, E. E. Tyrtyshnikov,
+    N. L. Zamarashkin, "How to find a good submatrix", in Matrix Methods: Theory,
+    Algorithms and Applications, World Scientific, 2010.
+    A. Mikhalev, I. V. Oseledets, "Rectangular maximum-volume submatrices and their
+    applications", Linear Algebra Appl. 538, 2018.
 
     Examples
     --------

@@ -708,6 +708,8 @@ def gaussian_kernel(n, d, width, *, dtype=np.float64):
     width : float
         Standard deviation in samples (> 0).
     dtype : float32 or float64, default float64
+        Floating dtype of the returned kernel (the values are computed in float64
+        and rounded once).
 
     Returns
     -------
@@ -757,10 +759,14 @@ def moving_average_kernel(n, d, width, *, dtype=np.float64):
     width : int
         Window length, 1 <= width <= n.
     dtype : float32 or float64, default float64
+        Floating dtype of the returned kernel (the values are computed in float64
+        and rounded once).
 
     Returns
     -------
     ndarray, shape (n, d)
+        ``K[t, j] = 1/width`` for ``t < width`` and 0 otherwise (each column sums
+        to 1), of dtype ``dtype``.
 
     Raises
     ------
@@ -812,7 +818,11 @@ def legt_system(s, theta, *, discrete=True):
     Returns
     -------
     A : ndarray, shape (s, s)
+        State matrix: continuous :math:`A`, or :math:`A_d` when ``discrete``
+        (float64).
     B : ndarray, shape (s,)
+        Input vector: continuous :math:`B`, or :math:`B_d` when ``discrete``
+        (float64).
 
     Raises
     ------
@@ -882,6 +892,8 @@ def legt_kernel(n, s, theta, *, r=1, layout="block", dtype=np.float64):
         Column order, matching :func:`smooth`'s ``layout``: block column ``g*s + i``,
         tile column ``i*r + g`` holds coefficient i of segment g.
     dtype : float32 or float64, default float64
+        Floating dtype of the returned kernel (the values are computed in float64
+        and rounded once).
 
     Returns
     -------
@@ -981,10 +993,14 @@ def conv_stem(X_smooth, X, weight, bias, *, kernel_size=3, activation="relu", ep
         If both given, normalise with them (PyTorch eval mode); otherwise with the
         statistics of this input (training-mode batch statistics for a batch of one).
     check_finite : bool, default True
+        Raise ValueError on NaN/inf in ``X_smooth``, ``X``, ``weight`` and the
+        given vectors (reads all of them).
 
     Returns
     -------
     ndarray, shape (n, d_out)
+        The stem output ``H`` (Notes), in the promoted dtype of ``X_smooth`` and
+        ``X`` and on their array library.
 
     Raises
     ------

@@ -11,6 +11,11 @@ only on ``(seed, id, index)``, not on ``--only``, ``--workers`` nor the completi
 order.  Every trial result is round-tripped through JSON (as it is when journaled),
 so a resumed run summarises exactly the same numbers as an uninterrupted one.
 
+Scheduling: the trials of the next checks are submitted before the current check is
+summarised, so the workers never wait for the main process (summaries, figures) nor
+idle at a check's tail; a ``timed`` check (wall-clock measurements) runs with no other
+check's trials beside it.  Neither changes a number: each trial depends only on its seed.
+
 Resume: ``<out>/.journal/<id>.jsonl`` holds a header line (seed, quick, trial
 count, parameters) and one line per completed trial ``{"i": index, "r": result}``,
 flushed as soon as the trial completes.  ``--resume`` reloads the completed indices
@@ -49,6 +54,7 @@ class Check:
     trial: Callable[[np.random.SeedSequence, int, dict], dict]
     summarise: Callable[[list, dict, "Context"], list]
     figure: Callable | None = None           # figure(results, params, entries, path)
+    timed: bool = False                      # wall-clock timing trials: run with no other check's trials
 
 
 @dataclass
@@ -172,13 +178,14 @@ def _load_journal(path, header):
     return done
 
 
-def run_check(check, params, *, seed, quick, out_dir, resume, executor, workers,
-              progress=True, budget=None):
-    """Run the missing trials of one check; returns the ordered trial results.
+def _prepare_check(check, params, *, seed, quick, out_dir, resume, executor, workers):
+    """Open the journal of one check and submit its missing trials to ``executor``.
 
-    ``budget`` is a one-element list with the number of trials that may still run
-    before :class:`StopRequested` (the test hook behind ``--stop-after``), or None.
-    """
+    Returns the state :func:`_collect_check` needs.  Submitting every check's trials
+    before collecting any lets the workers go on with the next checks while the main
+    process summarises and draws a finished one (and fills the idle tail of a check
+    with the next one's trials); the numbers do not change, since each trial depends
+    only on its own seed."""
     n = int(params["trials"])
     seeds = trial_seeds(seed, check.id, n)
     header = dict(id=check.id, seed=int(seed), quick=bool(quick), trials=n,
@@ -193,13 +200,32 @@ def run_check(check, params, *, seed, quick, out_dir, resume, executor, workers,
         for i in sorted(done):
             fh.write(json.dumps({"i": i, "r": done[i]}) + "\n")
     todo = [i for i in range(n) if i not in done]
+    futs = None
+    if executor is not None and len(todo) > 1:
+        size = max(1, min(8, len(todo) // (4 * max(1, workers))))
+        chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
+        futs = [executor.submit(_run_chunk, check.trial, [(i, seeds[i]) for i in ch], params)
+                for ch in chunks]
+    return dict(check=check, params=params, n=n, seeds=seeds, jpath=jpath, done=done, todo=todo,
+                futs=futs)
+
+
+def _collect_check(state, *, progress=True, budget=None):
+    """Wait for (or, without an executor, run) the missing trials of a prepared check,
+    journaling each as it completes; returns the ordered trial results.
+
+    ``budget`` is a one-element list with the number of trials that may still run
+    before :class:`StopRequested` (the test hook behind ``--stop-after``), or None.
+    """
+    check, params, n, seeds = state["check"], state["params"], state["n"], state["seeds"]
+    done, todo, futs = state["done"], state["todo"], state["futs"]
     bar = None
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=n, initial=n - len(todo), desc=check.id, leave=False,
                    file=sys.stderr, dynamic_ncols=True)
     try:
-        with open(jpath, "a") as fh:
+        with open(state["jpath"], "a") as fh:
             def record(pairs):
                 for i, r in pairs:
                     if budget is not None:
@@ -212,26 +238,29 @@ def run_check(check, params, *, seed, quick, out_dir, resume, executor, workers,
                     if bar is not None:
                         bar.update(1)
 
-            if executor is None or len(todo) <= 1:
+            if futs is None:
                 for i in todo:
                     record(_run_chunk(check.trial, [(i, seeds[i])], params))
             else:
-                size = max(1, min(8, len(todo) // (4 * max(1, workers))))
-                chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
-                futs = [executor.submit(_run_chunk, check.trial,
-                                        [(i, seeds[i]) for i in ch], params)
-                        for ch in chunks]
-                try:
-                    for fut in cf.as_completed(futs):
-                        record(fut.result())
-                except BaseException:
-                    for f in futs:
-                        f.cancel()
-                    raise
+                for fut in cf.as_completed(futs):
+                    record(fut.result())
     finally:
         if bar is not None:
             bar.close()
     return [done[i] for i in range(n)]
+
+
+def run_check(check, params, *, seed, quick, out_dir, resume, executor, workers,
+              progress=True, budget=None):
+    """Run the missing trials of one check; returns the ordered trial results."""
+    state = _prepare_check(check, params, seed=seed, quick=quick, out_dir=out_dir, resume=resume,
+                           executor=executor, workers=workers)
+    try:
+        return _collect_check(state, progress=progress, budget=budget)
+    except BaseException:
+        for f in state["futs"] or ():
+            f.cancel()
+        raise
 
 
 def _single_threaded_worker():
@@ -266,16 +295,33 @@ def run_checks(checks, *, seed=0, quick=False, trials=None, workers=1, out_dir="
     ctx = Context(out_dir, seed, quick)
     executor, client = make_executor(workers, scheduler)
     budget = None if stop_after is None else [int(stop_after)]
-    all_entries, sections = [], []
-    try:
-        for check in checks:
-            t0 = time.perf_counter()
+    all_entries, sections, states = [], [], []
+    queue = []                               # prepared (submitted), not yet collected
+
+    def fill():
+        """Submit the next checks' trials ahead (see _prepare_check), except that a timed
+        check's trials never share the workers with another check's: it is submitted only
+        when nothing else is outstanding, and nothing after it until it is collected."""
+        while len(states) < len(checks):
+            check = checks[len(states)]
+            if (check.timed and queue) or any(st["check"].timed for st in queue):
+                return
             params = dict(check.params(quick))
             if trials is not None:
                 params["trials"] = int(trials)
-            results = run_check(check, params, seed=seed, quick=quick, out_dir=out_dir,
-                                resume=resume, executor=executor, workers=workers,
-                                progress=progress, budget=budget)
+            st = _prepare_check(check, params, seed=seed, quick=quick, out_dir=out_dir,
+                                resume=resume, executor=executor, workers=workers)
+            states.append(st)
+            queue.append(st)
+
+    try:
+        for _ in checks:
+            fill()
+            state = queue.pop(0)
+            check, params = state["check"], state["params"]
+            t0 = time.perf_counter()
+            results = _collect_check(state, progress=progress, budget=budget)
+            fill()                           # keep the workers busy while this one is summarised
             entries = check.summarise(results, params, ctx)
             fig = None
             if figures and check.figure is not None:
@@ -293,6 +339,9 @@ def run_checks(checks, *, seed=0, quick=False, trials=None, workers=1, out_dir="
             all_entries.extend(entries)
             sections.append((check, params, entries, fig))
     finally:
+        for state in states:
+            for f in state["futs"] or ():
+                f.cancel()
         if executor is not None and client is None:
             executor.shutdown(wait=True, cancel_futures=True)
         if client is not None:

@@ -136,4 +136,4 @@ CHECK = Check(
                    "smoother's log n factor (see the module docstring). Timing entries.",
     params=lambda quick: dict(trials=12 if quick else 28, d=64, heads=2, r=8, s1=8, s2=8, dense_max=4096,
                               ns=[1024, 4096, 16384] if quick else [1024, 2048, 4096, 8192, 16384, 32768, 65536]),
-    trial=trial, summarise=summarise, figure=figure)
+    trial=trial, summarise=summarise, figure=figure, timed=True)

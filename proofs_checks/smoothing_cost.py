@@ -241,4 +241,4 @@ CHECK = Check(
                    "against a dense reference, and timed relative to r + d bare transforms.",
     params=lambda quick: dict(trials=len(CONFIGS) + (8 if quick else 20), d=64, r=8,
                               time_ns=[1024, 2048, 4096, 8192] if quick else [1024, 2048, 4096, 8192, 16384]),
-    trial=trial, summarise=summarise, figure=figure)
+    trial=trial, summarise=summarise, figure=figure, timed=True)

@@ -214,3 +214,25 @@ def test_report_and_figures(serial, tmp_path):
 
 def test_bad_only_is_an_error(tmp_path):
     assert verify_main(["--only", "nonexistent", "--out", str(tmp_path), "--no-progress"]) == 2
+
+
+def test_every_violated_entry_names_a_counterexample(serial):
+    for e in serial["checks"]:
+        if e["verdict"] == VIOLATED:
+            assert e["counterexample"], e["id"]
+
+
+def test_fft_variance_counterexamples_reproduce(tmp_path):
+    from proofs_checks import fft_variance
+    ents = {e.id: e for e in run_checks([fft_variance.CHECK], seed=3, trials=4, out_dir=str(tmp_path),
+                                        progress=False, figures=False)}
+    for eid, key in (("fft_variance.forward_2n", "a2"), ("fft_variance.inverse_half", "inv")):
+        e = ents[eid]
+        assert e.verdict == VIOLATED and e.counterexample
+        cx = np.load(os.path.join(tmp_path, e.counterexample))
+        ss = np.random.SeedSequence(int(cx["seed_entropy"]), spawn_key=tuple(int(k) for k in cx["seed_spawn_key"]))
+        assert ss.spawn_key == trial_seeds(3, "fft_variance", 4)[int(cx["trial"])].spawn_key
+        r = fft_variance.trial(ss, int(cx["trial"]), dict(M=int(cx["M"]), ns=cx["ns"].tolist()))
+        assert str(cx["quantity"]) == key and r["n"] == int(cx["n"])
+        assert r[key] == float(cx["measured"]) and r[key + "_se"] == float(cx["measured_se"])
+        assert abs(r[key] - float(cx["claimed"])) > float(cx["z_crit"]) * r[key + "_se"]

@@ -89,7 +89,7 @@ def main(argv=None):
     from benchmarks.bench_smoothing import load_average, machine_info
 
     n = 10**5 if args.quick else 10**6
-    cases = [("pivoted_qr", 120), ("pivoted_qr", 140), ("uniform", 140), ("uniform", 250)]
+    cases = [("pivoted_qr", 120), ("pivoted_qr", 128), ("pivoted_qr", 140), ("uniform", 140), ("uniform", 250)]
     numba.set_num_threads(args.threads)
     x = np.random.default_rng(0).random((n, 2))
     K = KernelMatrix(x, bandwidth=BANDWIDTH)

@@ -17,7 +17,12 @@ types a verdict in.  The rules and their thresholds:
   AND the per-size ratio grows by more than ``growth_factor`` (default 2) from the
   smallest to the largest size: verdict ``violated``.  A significant positive slope
   with growth below the factor is ``inconclusive`` (a slow trend, e.g. a log factor,
-  that the tested range cannot separate from a constant).  Without a significant
+  that the tested range cannot separate from a constant).  A trend is *negligible*, and
+  treated as no trend, when the whole slope interval lies below ``min_slope`` (default
+  0.05): such a power law needs sizes 2^(1/0.05) = 10^6 times the tested ones to double
+  the ratio, while a log factor has local slope 1/ln(size) > 0.05 for every size below
+  e^20 (about 5e8), so log growth is never discounted by it; without this, a ratio that
+  converges from below (e.g. 1 - 1/(2n)) would be called a trend at any sample size.  Without a significant
   slope, a per-size ratio that still varies by more than ``growth_factor`` (max over
   sizes / smallest size's value, e.g. heavy-tailed maxima) is ``inconclusive`` too: a
   constant is only called when the ratio stays within the factor.  Otherwise
@@ -114,7 +119,7 @@ def agreement_verdict(measured, claimed, rtol=0.1):
     return HOLDS if abs(measured / claimed - 1.0) <= rtol else VIOLATED
 
 
-def fit_constant(sizes, ratios, *, quantile=1.0, growth_factor=2.0, conf=0.95):
+def fit_constant(sizes, ratios, *, quantile=1.0, growth_factor=2.0, conf=0.95, min_slope=0.05):
     """Constant rule on ratios measured/claimed grouped by size.
 
     Parameters
@@ -123,6 +128,12 @@ def fit_constant(sizes, ratios, *, quantile=1.0, growth_factor=2.0, conf=0.95):
         One entry per trial (a size may repeat).
     quantile : float
         Per-size statistic of the ratios (1.0 = max).
+    growth_factor : float
+        Growth across the tested sizes above which a significant trend is a violation.
+    conf : float
+        Confidence of the slope's t-interval.
+    min_slope : float
+        Slopes whose whole interval lies below it are negligible (module docstring).
 
     Returns
     -------
@@ -153,10 +164,10 @@ def fit_constant(sizes, ratios, *, quantile=1.0, growth_factor=2.0, conf=0.95):
         slope = float(res.slope)
         se = float(res.stderr)
         ci = [slope - tq * se, slope + tq * se]
-        significant = ci[0] > 0
+        significant = ci[0] > 0 and ci[1] >= min_slope
     elif us.size == 2:
         slope = float(np.log(max(q[1], floor) / max(q[0], floor)) / np.log(us[1] / us[0]))
-        significant = slope > 0
+        significant = slope >= min_slope
     else:
         significant = False
     c = float(q.max())

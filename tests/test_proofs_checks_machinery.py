@@ -85,6 +85,13 @@ def test_constant_rule():
     slow = 1 + 0.2 * np.log(sizes / 16)                 # x1.83 from 16 to 1024
     assert fit_constant(sizes, slow)["verdict"] == INCONCLUSIVE
     assert fit_constant([1, 2], [1.0, np.inf])["verdict"] == VIOLATED
+    # a ratio converging from below has a significant but negligible slope: a constant
+    conv = fit_constant([128, 256, 512, 1024], [0.707 * (1 - 0.5 / d) for d in (64, 128, 256, 512)])
+    assert conv["slope_ci"][0] > 0 and conv["slope_ci"][1] < 0.05
+    assert conv["verdict"] == HOLDS_C and conv["constant"] == pytest.approx(0.707 * (1 - 0.5 / 512))
+    # ... while log n itself (local slope 1/ln n > 0.14 here) stays a trend
+    logn = fit_constant([128, 256, 512, 1024], np.log([128, 256, 512, 1024]))
+    assert logn["verdict"] == INCONCLUSIVE
     # no significant trend but a x35 jump (heavy-tailed maxima): not called a constant
     jumpy = fit_constant([128, 256, 512, 1024], [98.9, 354.0, 8389.0, 3540.0])
     assert jumpy["verdict"] == INCONCLUSIVE and jumpy["slope_ci"][0] < 0

@@ -41,6 +41,51 @@ def test_prop1_support_matrix_fits_prescription():
     assert a.sum() == m
 
 
+def test_flat_orthonormal_has_uniform_leverage():
+    from proofs_checks._lowrank import flat_orthonormal
+    for m, r in ((10, 4), (11, 3), (127, 4)):
+        B = flat_orthonormal(np.random.default_rng(m), m, r)
+        np.testing.assert_allclose(B.T @ B, np.eye(r), atol=1e-13)
+        np.testing.assert_allclose((B ** 2).sum(axis=1), r / m, rtol=1e-12)
+    with pytest.raises(ValueError, match="r < m"):
+        flat_orthonormal(np.random.default_rng(0), 4, 4)
+
+
+@pytest.mark.parametrize("n", [128, 1024])
+@pytest.mark.parametrize("c", [1, 2])
+def test_prop1_boundary_input_sits_on_the_count_boundary(n, c):
+    from proofs_checks._lowrank import boundary_factors
+    d, r = n // 2, 4
+    P, Q, mu = boundary_factors(np.random.default_rng(n + c), n, d, r, mu=prop1.boundary_mu(c, r, n, d), kappa=1e3)
+    np.testing.assert_allclose(Q.T @ Q, np.eye(r), atol=1e-12)
+    Pn = P / np.linalg.norm(P, axis=0)
+    np.testing.assert_allclose(Pn.T @ Pn, np.eye(r), atol=1e-12)
+    np.testing.assert_allclose(np.linalg.svd(P, compute_uv=False), np.geomspace(1, 1e-3, r), rtol=1e-12)
+    # mu measured from the factors equals the target, and the prescribed count is exactly d
+    assert mu == pytest.approx((d - 0.5) / (c * r * math.log(n)), rel=1e-12)
+    assert math.ceil(c * mu * r * math.log(n)) == d
+
+
+def test_coherent_factors_leverage_exact():
+    from proofs_checks._lowrank import coherent_factors
+    P, Q, mu = coherent_factors(np.random.default_rng(0), 256, 128, 4, leverage=0.9)
+    assert mu == pytest.approx(0.9 * 256 / 4)
+    assert np.sum(Q[0] ** 2) == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="leverage"):
+        coherent_factors(np.random.default_rng(0), 256, 128, 4, leverage=1.0)
+
+
+def test_prop1_paired_noise_is_linear_in_eta():
+    """The trial scales one noise direction: for the optimal core at k = d the error is ||E||."""
+    p = dict(trials=1, r=4, ns=[128], etas=[1e-1, 1e-3])
+    out = prop1.trial(np.random.SeedSequence(5), 1, p)      # i = 1: boundary family, k = d
+    assert out["coherent"]
+    opt = [row for row in out["rows"] if row.get("core") == "optimal"]
+    assert {row["k"] for row in opt} == {out["d"]}
+    for row in opt:   # C = Y (all columns), R square invertible: C C^+ Y R^+ R = Y, error = ||E|| = eta
+        assert row["err"] == pytest.approx(row["eta"], rel=1e-6)
+
+
 # --------------------------------------------------------------------------- prop2
 def test_prop2_identities_hand_case():
     l = np.array([1.0, 2.0, 4.0])
@@ -185,3 +230,16 @@ def test_attention_exponent_exact():
     assert a == pytest.approx(1.0) and pair == pytest.approx([1.0, 1.0, 1.0])
     a, _, _ = attention_cost.exponent(ns, [1e-9 * n * n for n in ns])
     assert a == pytest.approx(2.0)
+
+
+def test_prop1_quick_trials_are_the_full_trials():
+    """Quick mode's trials are the full run's first trials draw for draw (its noise levels a
+    subset), which is what lets the two modes agree on this check's verdicts."""
+    quick, full = prop1.CHECK.params(True), prop1.CHECK.params(False)
+    assert quick["ns"] == full["ns"] and set(quick["etas"]) <= set(full["etas"])
+    for i in (0, 1):                       # n = 128, incoherent and boundary family
+        ss = np.random.SeedSequence(11, spawn_key=(i,))
+        a = prop1.trial(ss, i, dict(quick, ns=[128]))
+        b = prop1.trial(ss, i, dict(full, ns=[128]))
+        rows_b = [row for row in b["rows"] if row.get("eta") in quick["etas"] or row["kind"] == "count"]
+        assert a["rows"] == rows_b

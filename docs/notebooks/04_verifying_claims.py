@@ -67,7 +67,10 @@ for k, N in [(0, 200), (4, 50), (30, 200), (12, 100)]:
 # grows. The rule takes the largest ratio at each size, regresses its logarithm on
 # $\log n$, and calls the claim `violated` when the slope is significantly positive
 # *and* the ratio grew by more than a factor 2 over the sizes tried; a significant
-# but small growth (say a missing $\log n$) is `inconclusive`; otherwise
+# but small growth (say a missing $\log n$) is `inconclusive`; a slope whose whole
+# confidence interval lies below 0.05 (a ratio converging from below, such as
+# $1 - 1/(2n)$) counts as no growth, since a $\log n$ factor has local slope
+# $1/\ln n > 0.05$ at every size below $5 \cdot 10^8$; otherwise
 # `holds_with_constant`, with the constant and its spread. Two toy claims: one whose
 # ratio is constant up to noise, one whose ratio grows like $\sqrt n$ (the bound is
 # missing a factor $\sqrt n$).

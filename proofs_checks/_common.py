@@ -8,6 +8,7 @@ computations (and with the library where it exists).
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import scipy.linalg as sla
@@ -140,3 +141,14 @@ def hippo_legs(N):
     q = np.sqrt(2 * np.arange(N) + 1.0)
     A = -np.tril(np.outer(q, q), -1) - np.diag(np.arange(N) + 1.0)
     return A, q.copy()
+
+
+def median_time(f, repeats=5):
+    """Median wall time of ``repeats`` calls of ``f()`` after one untimed warm-up call."""
+    f()
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts))

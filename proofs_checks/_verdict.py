@@ -58,6 +58,7 @@ __all__ = [
     "z_crit",
     "sampling_verdict",
     "comparison_verdict",
+    "combine_verdicts",
     "HOLDS",
     "HOLDS_C",
     "VIOLATED",
@@ -208,6 +209,18 @@ def sampling_verdict(measured, claimed, se, conf=0.999):
     z = np.abs(measured - claimed) / np.maximum(se, np.finfo(float).tiny)
     k = int(np.sum(~(z <= zc)))
     return (VIOLATED if k else HOLDS), k, zc, z
+
+
+def combine_verdicts(verdicts):
+    """One verdict for an entry made of cells tested separately (e.g. Bonferroni cells of
+    the rate rule): ``violated`` if any cell is, ``holds`` if every cell does, else
+    ``inconclusive``."""
+    verdicts = list(verdicts)
+    if VIOLATED in verdicts:
+        return VIOLATED
+    if verdicts and all(v == HOLDS for v in verdicts):
+        return HOLDS
+    return INCONCLUSIVE
 
 
 def comparison_verdict(k_a, n_a, k_b, n_b, conf=0.95):

@@ -26,28 +26,17 @@ noise does not flip them):
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from scipy import stats
 
 from skeleton.attention import s3_block, softmax_attention
 from skeleton.smoothing import kaiming_kernel
 
+from ._common import median_time
 from ._framework import Check, Entry
 from ._verdict import HOLDS_C, fit_constant
 
 ID = "attention_cost"
-
-
-def _median_time(f, repeats=3):
-    f()
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
 
 
 def trial(ss, i, p):
@@ -62,11 +51,11 @@ def trial(ss, i, p):
     cols = rng.permutation(d // heads)[:p["s2"]]
     out = dict(n=n)
     with threadpool_limits(1):
-        out["t_s3"] = _median_time(lambda: s3_block(X, *W, L, r=p["r"], s1=p["s1"], s2=p["s2"], heads=heads,
-                                                    row_idx=rows, col_idx=cols, workers=1))
+        out["t_s3"] = median_time(lambda: s3_block(X, *W, L, r=p["r"], s1=p["s1"], s2=p["s2"], heads=heads,
+                                                    row_idx=rows, col_idx=cols, workers=1), repeats=3)
         if n <= p["dense_max"]:
             Q = X @ W[0]
-            out["t_dense"] = _median_time(lambda: softmax_attention(Q, X @ W[1], X @ W[2]))
+            out["t_dense"] = median_time(lambda: softmax_attention(Q, X @ W[1], X @ W[2]), repeats=3)
     return out
 
 

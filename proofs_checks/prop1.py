@@ -87,7 +87,7 @@ import numpy as np
 from ._common import cur_core
 from ._framework import Check, Entry
 from ._lowrank import boundary_factors, coherent_factors, lowrank_factors, noise
-from ._verdict import (HOLDS, HOLDS_C, INCONCLUSIVE, VIOLATED, clopper_pearson, deterministic_verdict,
+from ._verdict import (HOLDS_C, INCONCLUSIVE, VIOLATED, clopper_pearson, combine_verdicts, deterministic_verdict,
                        fit_constant, rate_verdict)
 
 ID = "prop1"
@@ -374,7 +374,7 @@ def noiseless_summarise(results, p, ctx):
         conf = 1 - 0.05 / (len(agg) * len(NL_CS))
         cells = {key: (rate_verdict(a[0], a[1], 1.0 / key[0] ** 2, conf), a) for key, a in agg.items()}
         allv = [v for (v, _), _ in cells.values()]
-        verdict = VIOLATED if VIOLATED in allv else (HOLDS if all(v == HOLDS for v in allv) else INCONCLUSIVE)
+        verdict = combine_verdicts(allv)
         wkey = max(cells, key=lambda kk: cells[kk][1][0] / max(1, cells[kk][1][1]))
         (wv, wci), wa = cells[wkey]
         cx = None

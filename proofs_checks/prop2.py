@@ -60,7 +60,7 @@ from scipy import stats
 
 from ._common import sub_gaussian
 from ._framework import Check, Entry, seed_of, trial_seeds
-from ._verdict import VIOLATED, clopper_pearson, deterministic_verdict, rate_verdict
+from ._verdict import VIOLATED, combine_verdicts, deterministic_verdict, rate_verdict
 
 ID = "prop2"
 LAWS = ("gaussian", "rademacher", "uniform")
@@ -282,12 +282,7 @@ def summarise(results, p, ctx):
             score = (k / tot - allowed(key))
             if worst is None or score > worst[0]:
                 worst = (score, key, k, tot, ci, first)
-        if VIOLATED in verdicts:
-            verdict = VIOLATED
-        elif all(v == "holds" for v in verdicts):
-            verdict = "holds"
-        else:
-            verdict = "inconclusive"
+        verdict = combine_verdicts(verdicts)
         _, wkey, k, tot, ci, first = worst
         cx = None
         if verdict == VIOLATED and cx_fn is not None and first is not None:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 
 import numpy as np
 import scipy.fft
@@ -42,6 +41,7 @@ import scipy.fft
 from skeleton.smoothing import (gaussian_kernel, kaiming_kernel, linear_fft_length, smooth,
                                 smooth_full, to_frequency)
 
+from ._common import median_time
 from ._framework import Check, Entry
 from ._verdict import HOLDS_C, deterministic_verdict, fit_constant
 
@@ -135,16 +135,6 @@ def count_config(cfg, rng):
     return dict(cfg=list(cfg), eq3=eq3, eq2=eq2, ref_err=ref_err)
 
 
-def _median_time(f, repeats=5):
-    f()
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
-
-
 def time_config(n, d, r, rng):
     from threadpoolctl import threadpool_limits
     X = rng.standard_normal((n, d))
@@ -152,10 +142,10 @@ def time_config(n, d, r, rng):
     A = np.ascontiguousarray(X[:, :r])
     Z = np.ascontiguousarray(L)
     with threadpool_limits(1):
-        t_smooth = _median_time(lambda: smooth(X, L, r, workers=1))
-        t_fft = _median_time(lambda: (scipy.fft.rfft(A, axis=0, workers=1),
+        t_smooth = median_time(lambda: smooth(X, L, r, workers=1))
+        t_fft = median_time(lambda: (scipy.fft.rfft(A, axis=0, workers=1),
                                       scipy.fft.irfft(Z, n, axis=0, workers=1)))
-        t_full = _median_time(lambda: smooth_full(X, gaussian_kernel(n, d, 3.0), workers=1))
+        t_full = median_time(lambda: smooth_full(X, gaussian_kernel(n, d, 3.0), workers=1))
     return dict(n=n, t_smooth=t_smooth, t_fft=t_fft, t_full=t_full)
 
 

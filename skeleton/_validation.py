@@ -183,3 +183,21 @@ def check_indices(idx, size, name, *, what="rows"):
     if uniq.size != arr.size:
         raise ValueError(f"{name} holds duplicate index {uniq[counts > 1][0]}")
     return arr.astype(np.intp, copy=False)
+
+
+def check_real_matrix(X, name, check):
+    """Validate a real 2-D array argument of the smoothing and attention routines.
+
+    Returns ``(X, dtype, backend)``: ``X`` in its working float dtype (``check_matrix``'s
+    rules), that dtype, and the array's backend.  Raises TypeError for complex input and,
+    when ``check`` is true, ValueError for NaN/inf (reads all of ``X``).
+    """
+    from ._backend import backend_for  # the backend module sits above validation
+
+    X, dtype = check_matrix(X, name)
+    if dtype.kind == "c":
+        raise TypeError(f"{name} must be real, got dtype {X.dtype}")
+    backend = backend_for(X, name)
+    if check:
+        check_finite(X, name)
+    return backend.astype(X, dtype), dtype, backend

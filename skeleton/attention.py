@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import backend_for, namespace_of
+from ._backend import namespace_of
 from ._validation import (
     check_choice,
     check_count,
     check_finite as _finite_or_raise,
     check_indices,
-    check_matrix,
     check_positive,
+    check_real_matrix,
     check_rng,
 )
 
@@ -45,20 +45,10 @@ _SLAB_ENTRIES = 1 << 22
 
 
 # --------------------------------------------------------------------------- helpers
-def _real(X, name, check):
-    X, dtype = check_matrix(X, name)
-    if dtype.kind == "c":
-        raise TypeError(f"{name} must be real, got dtype {X.dtype}")
-    backend = backend_for(X, name)
-    if check:
-        _finite_or_raise(X, name)
-    return backend.astype(X, dtype), dtype, backend
-
-
 def _qkv(Q, K, V, check, *, same_n=True):
-    Q, dq, backend = _real(Q, "Q", check)
-    K, dk, _ = _real(K, "K", check)
-    V, dv, _ = _real(V, "V", check)
+    Q, dq, backend = check_real_matrix(Q, "Q", check)
+    K, dk, _ = check_real_matrix(K, "K", check)
+    V, dv, _ = check_real_matrix(V, "V", check)
     namespace_of(Q, K, V)
     if Q.shape[1] != K.shape[1]:
         raise ValueError(f"Q and K must have the same number of columns, got Q {tuple(Q.shape)} and K {tuple(K.shape)}")
@@ -361,7 +351,7 @@ def layer_norm(Y, *, eps=1e-5, weight=None, bias=None, check_finite=True):
     >>> np.round(Z, 4)
     array([[-1.2247,  0.    ,  1.2247]])
     """
-    Y, dtype, backend = _real(Y, "Y", check_finite)
+    Y, dtype, backend = check_real_matrix(Y, "Y", check_finite)
     eps = check_positive(eps, "eps", allow_zero=True)
     d = Y.shape[1]
     w = _vec(weight, d, "weight", dtype, backend, check_finite)
@@ -623,13 +613,13 @@ def s3_block(X, W_Q, W_K, W_V, kernel, r, s1, s2, *, heads=1, rng=None, stem=Non
     """
     from .smoothing import conv_stem, smooth
 
-    X, dtype, backend = _real(X, "X", check_finite)
+    X, dtype, backend = check_real_matrix(X, "X", check_finite)
     n, d = X.shape
     if isinstance(heads, bool) or not isinstance(heads, numbers.Integral) or heads < 1:
         raise ValueError(f"heads must be a positive integer, got {heads!r}")
     Ws = []
     for name, W in (("W_Q", W_Q), ("W_K", W_K), ("W_V", W_V)):
-        W, _, _ = _real(W, name, check_finite)
+        W, _, _ = check_real_matrix(W, name, check_finite)
         if W.shape[0] != d:
             raise ValueError(f"{name} must have d = {d} rows, got shape {tuple(W.shape)}")
         Ws.append(backend.astype(W, dtype))

@@ -38,6 +38,7 @@ from ._validation import (
     check_finite as _finite_or_raise,
     check_matrix,
     check_positive,
+    check_real_matrix,
     check_rng,
 )
 
@@ -114,16 +115,6 @@ def _int(value, name, lo=1):
     if value < lo:
         raise ValueError(f"{name} must be at least {lo}, got {value}")
     return value
-
-
-def _real_matrix(X, name, check):
-    X, dtype = check_matrix(X, name)
-    if dtype.kind == "c":
-        raise TypeError(f"{name} must be real, got dtype {X.dtype}")
-    backend = backend_for(X, name)
-    if check:
-        _finite_or_raise(X, name)
-    return backend.astype(X, dtype), dtype, backend
 
 
 def _check_groups(r, d, name="r"):
@@ -255,7 +246,7 @@ def segment_average(X, r, *, layout="block", repeat=False, check_finite=True):
     >>> segment_average(X, 2, repeat=True, layout="tile")[0]
     array([0.5, 2.5, 0.5, 2.5])
     """
-    X, dtype, backend = _real_matrix(X, "X", check_finite)
+    X, dtype, backend = check_real_matrix(X, "X", check_finite)
     n, d = X.shape
     r = _check_groups(r, d)
     check_choice(layout, _LAYOUTS, "layout")
@@ -402,7 +393,7 @@ def smooth(X, kernel, r, *, mode="circular", domain="frequency", layout="block",
     >>> bool(np.allclose(Z, X.mean(axis=0)))
     True
     """
-    X, dtype, backend = _real_matrix(X, "X", check_finite)
+    X, dtype, backend = check_real_matrix(X, "X", check_finite)
     n, d = X.shape
     r = _check_groups(r, d)
     check_choice(mode, _MODES, "mode")
@@ -495,7 +486,7 @@ def smooth_full(X, kernel, *, mode="circular", workers=None, check_finite=True):
     >>> bool(np.allclose(smooth_full(X, K), smooth(X, to_frequency(K), 4)))
     True
     """
-    X, dtype, backend = _real_matrix(X, "X", check_finite)
+    X, dtype, backend = check_real_matrix(X, "X", check_finite)
     n, d = X.shape
     check_choice(mode, _MODES, "mode")
     m = n if mode == "circular" else linear_fft_length(n)
@@ -555,7 +546,7 @@ def to_frequency(kernel, n_fft=None, *, workers=None):
     >>> to_frequency(np.eye(4, 1))[:, 0]          # a unit impulse has a flat spectrum
     array([1.+0.j, 1.+0.j, 1.+0.j])
     """
-    K, dtype, _ = _real_matrix(kernel, "kernel", True)
+    K, dtype, _ = check_real_matrix(kernel, "kernel", True)
     n = K.shape[0]
     if n_fft is None:
         n_fft = n
@@ -1033,8 +1024,8 @@ def conv_stem(X_smooth, X, weight, bias, *, kernel_size=3, activation="relu", ep
     >>> H.shape, bool((H >= 0).all())
     ((10, 4), True)
     """
-    Xs, dtype, backend = _real_matrix(X_smooth, "X_smooth", check_finite)
-    X0, dtype0, _ = _real_matrix(X, "X", check_finite)
+    Xs, dtype, backend = check_real_matrix(X_smooth, "X_smooth", check_finite)
+    X0, dtype0, _ = check_real_matrix(X, "X", check_finite)
     if Xs.shape != X0.shape:
         raise ValueError(f"X_smooth and X must have the same shape, got {tuple(Xs.shape)} and {tuple(X0.shape)}")
     dtype = np.promote_types(dtype, dtype0)

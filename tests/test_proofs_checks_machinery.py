@@ -14,7 +14,7 @@ from proofs_checks import ALL_CHECKS, MODULES, _planted
 from proofs_checks._framework import run_checks, trial_seeds
 from proofs_checks._verdict import (HOLDS, HOLDS_C, INCONCLUSIVE, VIOLATED, agreement_verdict,
                                     clopper_pearson, comparison_verdict, deterministic_verdict,
-                                    fit_constant, rate_verdict, sampling_verdict, wilson, z_crit)
+                                    combine_verdicts, fit_constant, rate_verdict, sampling_verdict, wilson, z_crit)
 from proofs_checks.cli import main as verify_main
 
 
@@ -38,6 +38,13 @@ def test_wilson_hand_value():
     z = stats.norm.ppf(0.975)
     half = z * math.sqrt(0.25 / 10 + z * z / 400) / (1 + z * z / 10)
     assert (lo, hi) == pytest.approx((0.5 - half, 0.5 + half))
+
+
+def test_combine_verdicts():
+    assert combine_verdicts([HOLDS, HOLDS]) == HOLDS
+    assert combine_verdicts([HOLDS, INCONCLUSIVE]) == INCONCLUSIVE
+    assert combine_verdicts([INCONCLUSIVE, VIOLATED, HOLDS]) == VIOLATED
+    assert combine_verdicts([]) == INCONCLUSIVE
 
 
 def test_rate_rule_thresholds():

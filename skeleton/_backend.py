@@ -18,6 +18,7 @@ oracle) is one :func:`register_backend` call.
 from __future__ import annotations
 
 import functools
+import math
 import os
 
 # numba's parallel kernels run on GNU OpenMP, whose threads busy-wait ("spin") after
@@ -80,6 +81,24 @@ class Backend:
     def all_finite(self, X):
         """Whether every entry of X is finite (one pass over X)."""
         return bool(self.xp.all(self.xp.isfinite(X)))
+
+    def sum_squares(self, X):
+        """``||X||_F^2`` as a Python float; NaN or inf when X holds either."""
+        xp = self.xp
+        return float(xp.sum(xp.abs(X) ** 2))
+
+    def finite_sum_squares(self, X):
+        """``(finite, ||X||_F^2)``: whether X is all finite, and its squared
+        Frobenius norm, from one pass over X (a second only when the sum is not
+        finite, to tell NaN/inf entries from an overflowing sum)."""
+        fro2 = self.sum_squares(X)
+        if math.isfinite(fro2):
+            return True, fro2
+        return self.all_finite(X), fro2
+
+    def materialize(self, a):
+        """``a`` computed (a lazy backend's product is evaluated once, here)."""
+        return a
 
     def take(self, X, rows=None, cols=None, dtype=None):
         """``X[rows][:, cols]`` as a new array in ``dtype``; ``None`` means all.
@@ -191,6 +210,11 @@ class NumpyBackend(Backend):
         from ._kernels import all_finite
 
         return all_finite(X)
+
+    def sum_squares(self, X):
+        from ._kernels import sum_squares
+
+        return sum_squares(X)
 
     def take(self, X, rows=None, cols=None, dtype=None):
         from ._kernels import gather

@@ -7,8 +7,9 @@ NumPy arrays, so the dense linear algebra after the read is the NumPy backend's.
 * Uniform sampling gathers only the sampled rows and columns (dask slices, computed
   together with the finiteness check in *one* ``dask.compute`` so every chunk of X is
   loaded once).
-* Randomized incoherence and sketches make ``2 n_iter + 2`` passes over X
-  (products ``X @ G`` and ``X^H @ Q``), each a dask reduction over the chunks.
+* Randomized incoherence makes at most ``2 n_iter + 3`` passes over X: one for the
+  finiteness check and ``||X||_F`` together, then products ``X @ G`` and ``X^H @ Q``,
+  each a dask reduction over the chunks, computed once (:meth:`materialize`).
 * Whatever the active dask scheduler is - the threaded default, or a
   ``dask.distributed.Client`` - runs the computation.
 
@@ -47,6 +48,17 @@ class DaskBackend(NumpyBackend):
         import dask.array as da
 
         return bool(da.isfinite(X).all().compute())
+
+    def finite_sum_squares(self, X):
+        import dask
+        import dask.array as da
+
+        # one dask.compute: every chunk of X is loaded once for both reductions
+        finite, fro2 = dask.compute(da.isfinite(X).all(), (abs(X) ** 2).sum(dtype=np.float64))
+        return bool(finite), float(fro2)
+
+    def materialize(self, a):
+        return self.to_numpy(a)
 
     def _lazy_take(self, X, rows, cols, dtype):
         out = X

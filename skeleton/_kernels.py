@@ -29,7 +29,7 @@ try:  # numba is a hard dependency, but keep the library importable without it
 except ImportError:  # pragma: no cover
     _HAVE_NUMBA = False
 
-__all__ = ["gather", "all_finite", "scan_gather"]
+__all__ = ["gather", "all_finite", "scan_gather", "sum_squares"]
 
 # Below this many entries the numba call overhead is not worth paying.
 _NUMBA_MIN_ENTRIES = 1 << 15
@@ -63,6 +63,20 @@ if _HAVE_NUMBA:
             if _row_nonfinite(X[i]):
                 bad += 1
         return bad
+
+    @numba.njit(parallel=True, nogil=True, cache=True, fastmath=_FM)
+    def _sum_squares(X):  # pragma: no cover - compiled
+        # Per-row partial sums in float64, then their sum: rounding error at most
+        # about (d + n) eps relative, and NaN/inf propagate (no "nnan"/"ninf").
+        n, d = X.shape
+        rows = np.empty(n, dtype=np.float64)
+        for i in numba.prange(n):
+            acc = 0.0
+            for j in range(d):
+                v = X[i, j]
+                acc += v.real * v.real + v.imag * v.imag
+            rows[i] = acc
+        return rows.sum()
 
     @numba.njit(parallel=True, nogil=True, cache=True)
     def _scan_gather(X, row_pos, cols, C, R, check):  # pragma: no cover - compiled
@@ -123,6 +137,21 @@ def all_finite(X):
     if _numba_ok(base.T) and base.size >= _NUMBA_MIN_ENTRIES:
         return _count_nonfinite(base.T) == 0
     return bool(np.isfinite(X).all())
+
+
+def sum_squares(X):
+    """``sum |X_ij|^2`` in float64 (``||X||_F^2``); NaN or inf when X holds either
+    (or when the sum overflows), so one pass also tells whether X is finite."""
+    if X.dtype.kind in "biu":
+        return float(np.sum(np.square(X, dtype=np.float64)))
+    base = np.asarray(X) if _plain(X) else None
+    if base is not None and base.size >= _NUMBA_MIN_ENTRIES:
+        if _numba_ok(base):
+            return float(_sum_squares(base))
+        if _numba_ok(base.T):
+            return float(_sum_squares(base.T))
+    a = np.abs(np.asarray(X)).astype(np.float64, copy=False)
+    return float(np.vdot(a, a)) if a.flags.contiguous else float(np.sum(a * a))
 
 
 def gather(X, rows=None, cols=None, dtype=None):

@@ -14,7 +14,6 @@ __all__ = [
     "default_rtol",
     "rank_from_singular_values",
     "truncated_pinv",
-    "range_finder",
     "matmat",
     "rmatmat",
 ]
@@ -81,20 +80,3 @@ def rmatmat(A, M):
 
         return np.asarray(scipy.sparse.linalg.aslinearoperator(A).rmatmat(M))
     return A.conj().T @ M
-
-
-def range_finder(A, size, n_iter, rng, backend, dtype):
-    """Orthonormal basis ``Q`` (n x size) approximately spanning the range of ``A``.
-
-    The randomized range finder with subspace (power) iterations of Halko, Martinsson
-    and Tropp (2011), Algorithm 4.4: ``Y = A Omega``, then ``n_iter`` times
-    ``Q = qr(A qr(A^H Q))``. Re-orthonormalising between products keeps the small
-    singular directions from being lost to rounding.
-    """
-    n, d = A.shape
-    Omega = backend.standard_normal(rng, (d, size), dtype)
-    Q, _ = backend.qr(matmat(A, Omega))
-    for _ in range(n_iter):
-        Z, _ = backend.qr(rmatmat(A, Q))
-        Q, _ = backend.qr(matmat(A, Z))
-    return Q

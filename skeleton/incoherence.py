@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from ._backend import NumpyBackend, backend_for
-from ._linalg import _is_linear_operator, matmat, range_finder, rank_from_singular_values, rmatmat
-from ._validation import check_choice, check_finite, check_matrix, check_rank, check_rng
+from ._certificate import MuCertificate, leverage
+from ._linalg import _is_linear_operator, matmat, rank_from_singular_values, rmatmat
+from ._validation import _as_int, check_choice, check_finite, check_matrix, check_positive, check_rank, check_rng
 
 __all__ = ["Incoherence", "incoherence", "leverage_scores"]
 
@@ -69,9 +70,16 @@ class Incoherence:
         sketch's estimates for ``method="randomized"``).
     gap : float
         ``sigma_r / sigma_{r+1}``; ``inf`` when ``r = min(n, d)`` or
-        ``sigma_{r+1} = 0``.
+        ``sigma_{r+1} = 0``. For ``method="randomized"`` an estimate from the sketch,
+        whose ``sigma_{r+1}`` is low (an overestimated gap) when few power iterations
+        ran; ``mu_error_bound``, not the gap, is what certifies μ.
     method : str, default "exact"
         ``"exact"`` or ``"randomized"``.
+    mu_error_bound : float, default nan
+        For ``method="randomized"``: a certified bound on ``|mu - mu_exact|`` when the
+        a-posteriori check of :func:`incoherence` accepted (``rtol``), else NaN.
+    power_iterations : int, default 0
+        Power iterations the randomized sketch ran.
 
     See Also
     --------
@@ -101,12 +109,15 @@ class Incoherence:
     singular_values: Any = field(repr=False)
     gap: float
     method: str = "exact"
+    mu_error_bound: float = float("nan")
+    power_iterations: int = 0
 
 
-def _leverage(xp, B, r):
-    """Squared row norms of the first r columns of B (real dtype)."""
-    Br = B[:, :r]
-    return xp.sum(xp.real(Br * xp.conj(Br)), axis=1)
+def _check_nonneg_int(value, name):
+    value = _as_int(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
 
 
 def _gap(s_host, r, full_rank):
@@ -183,6 +194,7 @@ def incoherence(
     check_finite=True,
     oversample=10,
     n_iter=4,
+    rtol=1e-2,
 ):
     r"""μ-incoherence of ``X`` and its leverage scores (Definition 1).
 
@@ -208,8 +220,14 @@ def incoherence(
         Random state for ``method="randomized"``.
     check_finite : bool, default True
         Raise ValueError when ``X`` holds NaN or inf (reads all of ``X``).
-    oversample, n_iter : int
-        Sketch oversampling and number of power iterations (randomized only).
+    oversample : int, default 10
+        Extra sketch columns beyond the rank (randomized only).
+    n_iter : int, default 4
+        Most power iterations the randomized sketch runs (randomized only).
+    rtol : float, default 1e-2
+        Randomized only: stop the power iterations as soon as an a-posteriori bound
+        certifies ``|mu - mu_exact| <= rtol * mu_exact`` (see Notes); the bound is
+        returned as ``mu_error_bound``. ``rtol=0`` always runs ``n_iter`` iterations.
 
     Returns
     -------
@@ -244,12 +262,31 @@ def incoherence(
     The randomized estimate agrees with the exact one to about 1 % relative when the
     gap :math:`\sigma_r/\sigma_{r+1}` is 10 or more (tested).
 
+    *Certified early stop.* After each sketch :math:`X^H Q = V S W^H`, the product
+    :math:`Y = X V` that the next power iteration needs also gives a "half-step"
+    triplet :math:`(\tilde U, \tilde S, \tilde V)` with :math:`X \tilde V = \tilde U \tilde S`
+    exactly and a computable bound on :math:`\|X^H \tilde U - \tilde V \tilde S\|`.
+    Wedin's theorem turns these residuals into a bound on the angles to the exact
+    rank-r subspaces, given :math:`\alpha \ge \sigma_{r+1}`, which comes from
+    :math:`\|X\|_F` (read together with the finiteness check); a subspace moved by
+    an angle t moves each leverage score by at most :math:`t(2\sqrt{\ell} + t)`, which
+    bounds the error of μ (details in ``skeleton/_certificate.py``). The bound is
+    deterministic up to rounding, which it allows for, and conservative: it accepts
+    after one sketch for a matrix of nearly exact rank r, and does not when the
+    Frobenius norm of the tail beyond rank r exceeds :math:`\sigma_r` (a gap of 10
+    over thousands of noise directions), where all ``n_iter`` iterations run. Passes
+    over ``X``: one scan, then ``2 q + 3`` when the bound accepts after ``q``
+    iterations, ``2 n_iter + 2`` otherwise.
+
     References
     ----------
     E. Candès, B. Recht, "Exact matrix completion via convex optimization", 2009.
     X. Wang et al., "S3Attention", arXiv 2408.08567, Definition 1 and Appendix E.
     N. Halko, P.-G. Martinsson, J. Tropp, "Finding structure with randomness",
     SIAM Review 53(2), 2011.
+    P.-A. Wedin, "Perturbation bounds in connection with singular value
+    decomposition", BIT 12, 1972; G. W. Stewart, J.-G. Sun, *Matrix Perturbation
+    Theory*, 1990, Thm V.4.4.
 
     Examples
     --------
@@ -261,33 +298,49 @@ def incoherence(
     >>> X = np.zeros((4, 3)); X[0, 0] = 1.0      # one spike: mu = max(n, d) / r
     >>> incoherence(X).mu
     4.0
+
+    Randomized, on a matrix of rank 5: the first sketch is certified.
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((300, 5)) @ rng.standard_normal((5, 200))
+    >>> inc = incoherence(X, 5, method="randomized", rng=1)
+    >>> inc.power_iterations, bool(inc.mu_error_bound < 1e-8 * inc.mu)
+    (0, True)
     """
     check_choice(method, ("exact", "randomized"), "method")
+    oversample = _check_nonneg_int(oversample, "oversample")
+    n_iter = _check_nonneg_int(n_iter, "n_iter")
+    rtol = check_positive(rtol, "rtol", allow_zero=True)
     if _is_linear_operator(X):
         if method != "randomized":
             raise ValueError(
                 "sparse matrices and LinearOperators need method='randomized' "
                 f"(got method={method!r})"
             )
-        return _incoherence_operator(X, rank, tol, rng, check_finite, oversample, n_iter)
+        return _incoherence_operator(X, rank, tol, rng, check_finite, oversample, n_iter, rtol)
     X, dtype = check_matrix(X, "X")
     backend = backend_for(X, "X")
     n, d = X.shape
     if rank is not None:
         rank = check_rank(rank, n, d)
-    if check_finite:
-        if not backend.all_finite(X):
-            raise ValueError("X must not contain NaN or infinity (pass check_finite=False to skip this check)")
+    fro2 = None
+    if method == "randomized" and rtol > 0:
+        # one pass gives both the finiteness check and ||X||_F for the certificate
+        finite, fro2 = backend.finite_sum_squares(X)
+    else:
+        finite = backend.all_finite(X) if check_finite else True
+    if check_finite and not finite:
+        raise ValueError("X must not contain NaN or infinity (pass check_finite=False to skip this check)")
     Xf = backend.astype(X, dtype)
     if method == "exact":
         return _incoherence_exact(Xf, rank, tol, backend)
-    return _incoherence_randomized(Xf, rank, tol, check_rng(rng), oversample, n_iter, backend)
+    return _incoherence_randomized(Xf, rank, tol, check_rng(rng), oversample, n_iter, backend, rtol, fro2)
 
 
-def _finish(xp, backend, U, Vh_conj_T, s, r, n, d, method, full_rank):
+def _finish(xp, backend, U, Vh_conj_T, s, r, n, d, method, full_rank, bound=float("nan"), iterations=0):
     s_host = backend.to_numpy(s)
-    row_lev = _leverage(xp, U, r)
-    col_lev = _leverage(xp, Vh_conj_T, r)
+    row_lev = leverage(xp, U, r)
+    col_lev = leverage(xp, Vh_conj_T, r)
     mu_rows = n / r * float(xp.max(row_lev))
     mu_cols = d / r * float(xp.max(col_lev))
     return Incoherence(
@@ -300,6 +353,8 @@ def _finish(xp, backend, U, Vh_conj_T, s, r, n, d, method, full_rank):
         singular_values=s,
         gap=_gap(s_host, r, full_rank),
         method=method,
+        mu_error_bound=float(bound),
+        power_iterations=int(iterations),
     )
 
 
@@ -332,35 +387,69 @@ def _incoherence_exact(X, rank, tol, backend):
     return _finish(xp, backend, U, xp.conj(Vh).T, s, r, n, d, "exact", min(n, d))
 
 
-def _sketch_svd(X, size, n_iter, rng, backend, dtype):
-    Q = range_finder(X, size, n_iter, rng, backend, dtype)
-    B = rmatmat(X, Q)  # d x size, = (Q^H X)^H
-    Ub, s, Vbh = backend.svd(B)  # B = Ub s Vbh  =>  Q^H X = Vbh^H s Ub^H
-    U = Q @ backend.xp.conj(Vbh).T
-    return U, s, Ub
+def _subspace_iteration(X, size, rank, tol, rng, n_iter, backend, dtype, certificate=None):
+    """Randomized subspace iteration, stopped early once ``certificate`` accepts.
 
+    ``Y = X Omega``; then, up to ``n_iter`` times, ``Q = qr(Y)``, ``B = X^H Q = V S W^H``
+    (so ``U = Q W`` has ``X^H U = V S`` exactly) and ``Y = X V``, the next power
+    iterate (Halko, Martinsson & Tropp 2011, Algorithm 4.4, with the two QRs of each
+    step replaced by one SVD). ``Y`` is also what the a-posteriori certificate needs,
+    so checking costs no pass of its own: ``2 q + 3`` passes when it accepts after
+    ``q`` iterations, ``2 n_iter + 2`` when it never does (the last ``X V`` is skipped).
 
-def _randomized_core(X, rank, tol, rng, oversample, n_iter, backend, dtype):
-    n, d = X.shape
-    full = min(n, d)
-    if rank is not None:
-        size = min(full, rank + oversample)
-        U, s, V = _sketch_svd(X, size, n_iter, rng, backend, dtype)
+    Returns ``(U, s, V, r, bound, q)``; ``bound`` is the certificate's value (NaN when
+    none was computed or accepted).
+    """
+    xp = backend.xp
+    d = X.shape[1]
+    Y = matmat(X, backend.standard_normal(rng, (d, size), dtype))
+    for q in range(n_iter + 1):
+        Q, _ = backend.qr(Y)
+        B = rmatmat(X, Q)  # d x size, = (Q^H X)^H
+        Vb, s, Wh = backend.svd(B)  # Q^H X = Wh^H s Vb^H
+        U = Q @ xp.conj(Wh).T
         s_host = backend.to_numpy(s)
         r = _resolve_rank(s_host, X.shape, dtype, tol, rank)
+        if q == n_iter:
+            break
+        Y = backend.materialize(matmat(X, Vb))
+        if certificate is not None:
+            accepted = certificate(U, s_host, Vb, Y, r)
+            if accepted is not None:
+                bound, Ut, st, Vt = accepted
+                # the certified half-step triplet, with the sketch's trailing values
+                return Ut, xp.concat([st, s[r:]]), Vt, r, bound, q
+    return U, s, Vb, r, float("nan"), n_iter
+
+
+def _randomized_core(X, rank, tol, rng, oversample, n_iter, backend, dtype, rtol=0.0, fro2=None):
+    """Randomized top singular triplets of X at ``rank`` (or the numerical rank).
+
+    Returns ``(U, s, V, r, bound, iterations)``. With ``rtol > 0`` and ``fro2``
+    (``||X||_F^2``) known, the power iterations stop as soon as
+    :class:`~skeleton._certificate.MuCertificate` bounds the error of mu by ``rtol``; ``bound`` is then that
+    bound (else NaN).
+    """
+    n, d = X.shape
+    full = min(n, d)
+    certificate = None
+    if rtol > 0 and fro2 is not None and np.isfinite(fro2):
+        certificate = MuCertificate(X.shape, fro2, rtol, dtype, backend)
+    if rank is not None:
+        size = min(full, rank + oversample)
+        U, s, V, r, bound, q = _subspace_iteration(X, size, rank, tol, rng, n_iter, backend, dtype, certificate)
     else:
         # Adaptive: grow the sketch until the numerical rank is resolved with
         # `oversample` directions to spare (or the sketch is full).
         size = min(full, 2 * oversample + 8)
         while True:
-            U, s, V = _sketch_svd(X, size, n_iter, rng, backend, dtype)
-            s_host = backend.to_numpy(s)
-            r = _resolve_rank(s_host, X.shape, dtype, tol, None)
+            U, s, V, r, bound, q = _subspace_iteration(X, size, None, tol, rng, n_iter, backend, dtype, certificate)
             if r + oversample <= size or size == full:
                 break
             size = min(full, 2 * size)
+    s_host = backend.to_numpy(s)
     gap = _gap(s_host, r, full)
-    if np.isfinite(gap) and gap ** -(2 * n_iter + 1) > _SUBSPACE_WARN_LEVEL:
+    if np.isnan(bound) and np.isfinite(gap) and gap ** -(2 * n_iter + 1) > _SUBSPACE_WARN_LEVEL:
         warnings.warn(
             f"estimated gap sigma_{r}/sigma_{r + 1} = {gap:.3g} is too small for the "
             f"randomized sketch ({n_iter} power iterations) to determine the rank-{r} "
@@ -368,17 +457,17 @@ def _randomized_core(X, rank, tol, rng, oversample, n_iter, backend, dtype):
             RuntimeWarning,
             stacklevel=4,
         )
-    return U, s, V, r
+    return U, s, V, r, bound, q
 
 
-def _incoherence_randomized(X, rank, tol, rng, oversample, n_iter, backend):
+def _incoherence_randomized(X, rank, tol, rng, oversample, n_iter, backend, rtol, fro2):
     xp = backend.xp
     n, d = X.shape
-    U, s, V, r = _randomized_core(X, rank, tol, rng, oversample, n_iter, backend, X.dtype)
-    return _finish(xp, backend, U, V, s, r, n, d, "randomized", min(n, d))
+    U, s, V, r, bound, q = _randomized_core(X, rank, tol, rng, oversample, n_iter, backend, X.dtype, rtol, fro2)
+    return _finish(xp, backend, U, V, s, r, n, d, "randomized", min(n, d), bound, q)
 
 
-def _incoherence_operator(A, rank, tol, rng, check_finite_, oversample, n_iter):
+def _incoherence_operator(A, rank, tol, rng, check_finite_, oversample, n_iter, rtol):
     import scipy.sparse
 
     n, d = A.shape
@@ -391,6 +480,11 @@ def _incoherence_operator(A, rank, tol, rng, check_finite_, oversample, n_iter):
         if check_finite_:
             check_finite(A.data, "X", xp=np)
         A = A.astype(dtype) if A.dtype != dtype else A
+    # ||A||_F for the certificate is known for a sparse matrix, not for an operator
+    fro2 = None
+    if scipy.sparse.issparse(A):
+        data = A.tocsr().data  # CSR conversion sums duplicate entries
+        fro2 = float(np.vdot(data, data).real)
     backend = NumpyBackend()
-    U, s, V, r = _randomized_core(A, rank, tol, check_rng(rng), oversample, n_iter, backend, dtype)
-    return _finish(np, backend, U, V, s, r, n, d, "randomized", min(n, d))
+    U, s, V, r, bound, q = _randomized_core(A, rank, tol, check_rng(rng), oversample, n_iter, backend, dtype, rtol, fro2)
+    return _finish(np, backend, U, V, s, r, n, d, "randomized", min(n, d), bound, q)

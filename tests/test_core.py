@@ -46,6 +46,19 @@ def test_agrees_with_dense_reference(core):
     np.testing.assert_allclose(cur.to_array(), ref, rtol=1e-8, atol=1e-10)
 
 
+@pytest.mark.parametrize("noise_level", [0.0, 1e-6, 1e-3])
+def test_sketched_truncated_core_agrees_with_dense_reference(noise_level):
+    # a 240 x 240 intersection with rank 6: the truncated core comes from a randomized
+    # SVD of W (or, when the sketch cannot vouch for itself, the full SVD); either
+    # way it is the truncated pseudo-inverse to working accuracy
+    rng = np.random.default_rng(5)
+    X = low_rank(1500, 1000, 6, singular_values=np.logspace(0, -2, 6), rng=rng)
+    X = X + noise(X.shape, noise_level, rng=rng)
+    cur = skeleton_approx(X, 240, 240, rank=6, core="truncated", rng=2)
+    ref = dense_cur(X, cur.row_idx, cur.col_idx, "truncated", rank=6)
+    np.testing.assert_allclose(cur.to_array(), ref, rtol=1e-8, atol=1e-10 * np.abs(ref).max())
+
+
 @pytest.mark.parametrize("core", CORES)
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-10), (np.float32, 1e-4), (np.complex128, 1e-10), (np.complex64, 1e-4)])
 def test_exact_recovery_noiseless(core, dtype, tol):
@@ -278,3 +291,25 @@ def test_result_is_frozen():
     cur = skeleton_approx(np.eye(4), 4, 4)
     with pytest.raises(Exception):
         cur.core = "pinv"
+
+
+def test_sketched_core_adapts_its_power_iterations():
+    from skeleton._backend import NumpyBackend
+    from skeleton._linalg import truncated_pinv
+    from skeleton.cur import _sketched_truncated_pinv
+
+    rng = np.random.default_rng(8)
+    Uw = np.linalg.qr(rng.standard_normal((300, 300)))[0]
+    Vw = np.linalg.qr(rng.standard_normal((300, 300)))[0]
+    b = NumpyBackend()
+    # sigma_l / sigma_k about 0.05: two iterations are not enough for working
+    # accuracy, a few more are, and the result is the exact truncated pseudo-inverse
+    s = np.concatenate([np.logspace(0, -1, 10), 0.005 * np.logspace(0, -3, 290)])
+    W = (Uw * s) @ Vw.T
+    fast = _sketched_truncated_pinv(W, b, 1e-8, 10)
+    assert fast is not None and fast[1] == 10
+    exact, _ = truncated_pinv(W, b, tol=1e-8, rank=10)
+    np.testing.assert_allclose(fast[0], exact, rtol=0, atol=1e-10 * np.abs(exact).max())
+    # no gap after rank 10: the sketch cannot vouch for itself and defers to the SVD
+    s_flat = np.linspace(1, 0.5, 300)
+    assert _sketched_truncated_pinv((Uw * s_flat) @ Vw.T, b, 1e-8, 10) is None

@@ -47,14 +47,23 @@ GOAL_MU_REL = 0.01  # ... within 1 %
 GOAL_GATHER = 1.2  # gather within 1.2x of a plain copy
 
 
-def timed(methods, repeats, warmup=True):
-    """Median wall time of each zero-argument callable; rounds interleave the methods."""
+# Idle time before each timed call. OpenBLAS worker threads keep spinning for a while
+# after a call returns, and with two OpenBLAS copies loaded (NumPy's and SciPy's) on
+# two cores they starve the next call's small LAPACK steps: skeleton_approx on the
+# 4000 x 4000 case measured 0.12 s right after randomized_svd, 0.044 s after a pause.
+PAUSE_S = 0.3
+
+
+def timed(methods, repeats, warmup=True, pause=PAUSE_S):
+    """Median wall time of each zero-argument callable; rounds interleave the methods,
+    and each timed call starts after ``pause`` seconds of idle (not counted)."""
     if warmup:
         for f in methods.values():
             f()
     ts = {k: [] for k in methods}
     for _ in range(repeats):
         for k, f in methods.items():
+            time.sleep(pause)
             t0 = time.perf_counter()
             f()
             ts[k].append(time.perf_counter() - t0)
@@ -349,7 +358,8 @@ def report(res):
         f"Rank {RANK}, singular values 1 ... 1e-2 (geometric); noisy: Gaussian E with ||E||_2 = {NOISE} ||X||_2. "
         f"skeleton_approx: k = {12 * RANK} rows and columns, core='truncated' (rank {RANK}), check_finite=True. "
         "Errors are relative, ||X - A|| / ||X|| (spectral: 12 power iterations on the residual). "
-        "skeleton uniform, randomized_svd, X.sum(): median of repeats after a warm-up call (interleaved); the slower "
+        f"skeleton uniform, randomized_svd, X.sum(): median of repeats after a warm-up call (interleaved, each call "
+        f"after {PAUSE_S} s idle so that the previous call's spinning BLAS threads do not slow it); the slower "
         "peers (seconds per call) and numpy.linalg.svd (noisy case only): one call, no warm-up.",
         "",
         "## Goals (issue 6)",

@@ -83,9 +83,11 @@ class Backend:
         return bool(self.xp.all(self.xp.isfinite(X)))
 
     def sum_squares(self, X):
-        """``||X||_F^2`` as a Python float; NaN or inf when X holds either."""
+        """``||X||_F^2`` as a Python float, accumulated in float64 (integers are
+        squared after the cast, so they cannot wrap); NaN or inf when X holds either."""
         xp = self.xp
-        return float(xp.sum(xp.abs(X) ** 2))
+        parts = (xp.real(X), xp.imag(X)) if xp.isdtype(X.dtype, "complex floating") else (X,)
+        return sum(float(xp.sum(p * p)) for p in (xp.astype(q, xp.float64) for q in parts))
 
     def finite_sum_squares(self, X):
         """``(finite, ||X||_F^2)``: whether X is all finite, and its squared

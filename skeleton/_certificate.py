@@ -40,9 +40,13 @@ Ingredients (notation: ``Q^H X = W S V^H`` from the sketch, ``U = Q W``, so that
    :math:`|\mu_{rows} - \tilde\mu_{rows}| \le \frac{n}{r} t (2\sqrt{\max_i\tilde\ell_i} + t)`;
    likewise for the columns, and μ's error is at most the larger of the two.
 
-Rounding is allowed for by slack terms of order :math:`(n + d)\sqrt{l}\,\epsilon`
-(``l`` the sketch size). The bound is deterministic given the computed quantities, and
-conservative; it cannot accept when the tail's *Frobenius* norm exceeds
+Rounding is allowed for by slack terms of order :math:`(n + d)\sqrt{l}\,\epsilon
+\|X\|_F` (``l`` the sketch size), so the bound is deterministic under the standard
+rounding model, not to the last bit; a norm smaller than what the sketch already holds
+is taken as a sign of a wrong ``||X||_F`` and gives no certificate. The slack makes
+the bound useless in float32 for all but small, very low-rank matrices. The bound is
+about the rank r the caller settled on (with ``rank=None``, the sketch's numerical
+rank). It is conservative; it cannot accept when the tail's *Frobenius* norm exceeds
 :math:`\tilde s_r` (a gap of 10 over thousands of noise directions, say), in which
 case the caller simply runs its power iterations to the end.
 """
@@ -103,7 +107,10 @@ class MuCertificate:
         s64 = np.asarray(s_host, dtype=np.float64)
         slack = 4.0 * (n + d) * math.sqrt(s64.size) * eps
         beyond = s64[r] if r < s64.size else 0.0
-        alpha = math.sqrt(beyond**2 + max(self.fro2 - float(np.sum(s64**2)), 0.0) + slack * self.fro2)
+        outside = self.fro2 - float(np.sum(s64**2))
+        if outside < -slack * self.fro2:
+            return None  # ||X||_F below what the sketch holds: the norm is not to be trusted
+        alpha = math.sqrt(beyond**2 + max(outside, 0.0) + slack * self.fro2)
         Ut, st, Wth = backend.svd(Y[:, :r])
         st64 = np.asarray(backend.to_numpy(st), dtype=np.float64)
         delta = st64[r - 1] - alpha
@@ -114,7 +121,8 @@ class MuCertificate:
         M = xp.conj(Ur).T @ Ut
         sr = xp.astype(xp.asarray(s_host[:r]), M.dtype)
         inner = sr[:, None] * M - Wt * xp.astype(st, M.dtype)[None, :]
-        residual = _norm2(xp, inner) + alpha * _norm2(xp, Ut - Ur @ M) + slack * s64[0]
+        # rounding in the products X V, X^H Q is bounded through || |X| ||_2 <= ||X||_F
+        residual = _norm2(xp, inner) + alpha * _norm2(xp, Ut - Ur @ M) + slack * math.sqrt(self.fro2)
         t = residual / delta
         if not t < 1:
             return None

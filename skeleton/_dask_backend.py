@@ -54,7 +54,10 @@ class DaskBackend(NumpyBackend):
         import dask.array as da
 
         # one dask.compute: every chunk of X is loaded once for both reductions
-        finite, fro2 = dask.compute(da.isfinite(X).all(), (abs(X) ** 2).sum(dtype=np.float64))
+        # squared after the cast to float64: integers cannot wrap, float32 cannot underflow
+        parts = (X.real, X.imag) if np.iscomplexobj(X) else (X,)
+        sq = sum(((p.astype(np.float64)) ** 2).sum() for p in parts)
+        finite, fro2 = dask.compute(da.isfinite(X).all(), sq)
         return bool(finite), float(fro2)
 
     def materialize(self, a):

@@ -74,7 +74,11 @@ if _HAVE_NUMBA:
             acc = 0.0
             for j in range(d):
                 v = X[i, j]
-                acc += v.real * v.real + v.imag * v.imag
+                # squares in float64: float32 squares would underflow below ~1e-19
+                # (and overflow above ~2e19), understating the norm
+                a = np.float64(v.real)
+                b = np.float64(v.imag)
+                acc += a * a + b * b
             rows[i] = acc
         return rows.sum()
 
@@ -150,8 +154,13 @@ def sum_squares(X):
             return float(_sum_squares(base))
         if _numba_ok(base.T):
             return float(_sum_squares(base.T))
-    a = np.abs(np.asarray(X)).astype(np.float64, copy=False)
-    return float(np.vdot(a, a)) if a.flags.contiguous else float(np.sum(a * a))
+    a = np.asarray(X)
+    parts = (a.real, a.imag) if a.dtype.kind == "c" else (a,)
+    total = 0.0
+    for p in parts:  # squared in float64, so small float32 entries do not underflow
+        p = p.astype(np.float64).ravel()
+        total += float(np.dot(p, p))
+    return total
 
 
 def gather(X, rows=None, cols=None, dtype=None):

@@ -89,6 +89,12 @@ class OracleBackend(NumpyBackend):
         # Checked on the entries actually read (scan_take); see the module docstring.
         return True if not isinstance(X, np.ndarray) else super().all_finite(X)
 
+    def finite_sum_squares(self, X):
+        if isinstance(X, np.ndarray):
+            return super().finite_sum_squares(X)
+        # an oracle is not read in full: no norm; the routine refuses it later
+        return True, None
+
     def scan_take(self, X, rows, cols, dtype, check_finite=True):
         C = self.take(X, None, cols, dtype)
         R = self.take(X, rows, None, dtype)

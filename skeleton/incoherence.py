@@ -271,7 +271,8 @@ def incoherence(
     :math:`\|X\|_F` (read together with the finiteness check); a subspace moved by
     an angle t moves each leverage score by at most :math:`t(2\sqrt{\ell} + t)`, which
     bounds the error of μ (details in ``skeleton/_certificate.py``). The bound is
-    deterministic up to rounding, which it allows for, and conservative: it accepts
+    deterministic (under the standard rounding model, which it allows for) and
+    conservative, and it is about the rank r reported: it accepts
     after one sketch for a matrix of nearly exact rank r, and does not when the
     Frobenius norm of the tail beyond rank r exceeds :math:`\sigma_r` (a gap of 10
     over thousands of noise directions), where all ``n_iter`` iterations run. Passes
@@ -427,8 +428,8 @@ def _randomized_core(X, rank, tol, rng, oversample, n_iter, backend, dtype, rtol
 
     Returns ``(U, s, V, r, bound, iterations)``. With ``rtol > 0`` and ``fro2``
     (``||X||_F^2``) known, the power iterations stop as soon as
-    :class:`~skeleton._certificate.MuCertificate` bounds the error of mu by ``rtol``; ``bound`` is then that
-    bound (else NaN).
+    :class:`~skeleton._certificate.MuCertificate` bounds the error of mu by
+    ``rtol``; ``bound`` is then that bound (else NaN).
     """
     n, d = X.shape
     full = min(n, d)
@@ -483,8 +484,10 @@ def _incoherence_operator(A, rank, tol, rng, check_finite_, oversample, n_iter, 
     # ||A||_F for the certificate is known for a sparse matrix, not for an operator
     fro2 = None
     if scipy.sparse.issparse(A):
-        data = A.tocsr().data  # CSR conversion sums duplicate entries
-        fro2 = float(np.vdot(data, data).real)
+        B = A.tocsr(copy=True)
+        B.sum_duplicates()  # duplicate entries add up before they are squared
+        data = np.abs(B.data).astype(np.float64)
+        fro2 = float(np.dot(data, data))
     backend = NumpyBackend()
     U, s, V, r, bound, q = _randomized_core(A, rank, tol, check_rng(rng), oversample, n_iter, backend, dtype, rtol, fro2)
     return _finish(np, backend, U, V, s, r, n, d, "randomized", min(n, d), bound, q)

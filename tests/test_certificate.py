@@ -100,28 +100,95 @@ def test_certificate_rejects_without_gap():
     U = Q @ Wh.T
     cert = MuCertificate(X.shape, float(np.sum(X**2)), 0.5, X.dtype, b)
     assert cert(U, s, V, X @ V, 5) is None
+    # the same sketch of a nearly rank-5 matrix is accepted (the test can fail)
+    X5 = low_rank(120, 80, 5, rng=5) + 1e-9 * X
+    Q, _ = np.linalg.qr(X5 @ np.random.default_rng(6).standard_normal((80, 15)))
+    V, s, Wh = np.linalg.svd(X5.T @ Q, full_matrices=False)
+    cert5 = MuCertificate(X5.shape, float(np.sum(X5**2)), 0.5, X5.dtype, b)
+    assert cert5(Q @ Wh.T, s, V, X5 @ V, 5) is not None
 
 
-def test_sparse_with_duplicate_entries():
+def test_sparse_with_duplicate_entries(monkeypatch):
+    import importlib
+
+    inc_mod = importlib.import_module("skeleton.incoherence")
+    seen = []
+    real = inc_mod.MuCertificate
+
+    def spy(shape, fro2, *args):
+        seen.append(fro2)
+        return real(shape, fro2, *args)
+
+    monkeypatch.setattr(inc_mod, "MuCertificate", spy)
     rng = np.random.default_rng(7)
-    L = low_rank(300, 200, 4, rng=rng)
+    L = low_rank(300, 200, 4, rng=rng) + noise((300, 200), 1e-6, rng=rng)
     coo = scipy.sparse.coo_matrix(L)
-    # split every entry into two halves stored twice: same matrix, duplicated data
+    # every entry split into two halves stored twice: the same matrix, duplicated data
     rows = np.concatenate([coo.row, coo.row])
     cols = np.concatenate([coo.col, coo.col])
     data = np.concatenate([coo.data / 2, coo.data / 2])
-    A = scipy.sparse.coo_matrix((data, (rows, cols)), shape=L.shape)
-    inc = incoherence(A, 4, method="randomized", rng=0)
-    assert inc.power_iterations == 0 and np.isfinite(inc.mu_error_bound)
-    assert abs(inc.mu - exact_mu(L, 4)) <= inc.mu_error_bound
+    for fmt in ("coo", "csr", "csc"):
+        A = scipy.sparse.coo_matrix((data, (rows, cols)), shape=L.shape)
+        A = A.tocsr(copy=False) if fmt == "csr" else A
+        if fmt == "csc":  # built directly, so the duplicates stay unsummed
+            order = np.lexsort((rows, cols))
+            indptr = np.searchsorted(cols[order], np.arange(L.shape[1] + 1))
+            A = scipy.sparse.csc_matrix((data[order], rows[order], indptr), shape=L.shape)
+        seen.clear()
+        inc = incoherence(A, 4, method="randomized", rng=0)
+        assert seen[0] == pytest.approx(np.sum(L**2), rel=1e-12), fmt
+        assert inc.power_iterations == 0 and np.isfinite(inc.mu_error_bound)
+        assert abs(inc.mu - exact_mu(L, 4)) <= inc.mu_error_bound
 
 
-def test_float32_is_bounded_with_its_own_epsilon():
-    X = low_rank(300, 200, 6, rng=8).astype(np.float32)
-    inc = incoherence(X, 6, method="randomized", rng=0)
+def test_float32_slack_keeps_the_bound_honest():
+    # the float32 rounding slack (about (n + d) sqrt(l) eps ||X||_F) is far above what
+    # a rank-6 matrix with a 1e-4 tail can pass: no certificate, all iterations run
+    rng = np.random.default_rng(8)
+    X = (low_rank(300, 200, 6, rng=rng) + noise((300, 200), 1e-4, rng=rng)).astype(np.float32)
+    inc = incoherence(X, 6, method="randomized", rng=0, n_iter=2)
     assert inc.row_leverage.dtype == np.float32
-    if np.isfinite(inc.mu_error_bound):
-        assert abs(inc.mu - exact_mu(X.astype(np.float64), 6)) <= inc.mu_error_bound
+    assert np.isnan(inc.mu_error_bound) and inc.power_iterations == 2
+    # the same matrix in float64 is certified after one sketch
+    X64 = X.astype(np.float64)
+    inc64 = incoherence(X64, 6, method="randomized", rng=0, n_iter=2)
+    assert np.isfinite(inc64.mu_error_bound)
+    assert abs(inc64.mu - exact_mu(X64, 6)) <= inc64.mu_error_bound
+
+
+def test_wrong_norm_gives_no_certificate():
+    # a Frobenius norm below what the sketch already holds is inconsistent: refused
+    X = low_rank(200, 150, 5, rng=9)
+    b = NumpyBackend()
+    Q, _ = np.linalg.qr(X @ np.random.default_rng(1).standard_normal((150, 15)))
+    V, s, Wh = np.linalg.svd(X.T @ Q, full_matrices=False)
+    U = Q @ Wh.T
+    good = MuCertificate(X.shape, float(np.sum(X**2)), 0.5, X.dtype, b)
+    assert good(U, s, V, X @ V, 5) is not None
+    bad = MuCertificate(X.shape, 0.5 * float(np.sum(X**2)), 0.5, X.dtype, b)
+    assert bad(U, s, V, X @ V, 5) is None
+
+
+def test_non_finite_norm_gives_no_certificate():
+    # check_finite=False with NaN in X leaves ||X||_F NaN: the iterations run without
+    # a certificate (here on a finite X, so that LAPACK has something to work on)
+    import importlib
+
+    inc_mod = importlib.import_module("skeleton.incoherence")
+    X = low_rank(100, 80, 3, rng=10)
+    out = inc_mod._randomized_core(X, 3, None, np.random.default_rng(0), 10, 2, NumpyBackend(), X.dtype,
+                                   rtol=0.01, fro2=float("nan"))
+    assert np.isnan(out[4]) and out[5] == 2
+    out = inc_mod._randomized_core(X, 3, None, np.random.default_rng(0), 10, 2, NumpyBackend(), X.dtype,
+                                   rtol=0.01, fro2=float(np.sum(X**2)))
+    assert np.isfinite(out[4]) and out[5] == 0
+
+
+def test_numerical_rank_is_certified_at_the_rank_found():
+    X = low_rank(300, 200, 7, rng=11)
+    inc = incoherence(X, method="randomized", rng=0)
+    assert inc.rank == 7 and inc.power_iterations == 0
+    assert abs(inc.mu - exact_mu(X, 7)) <= inc.mu_error_bound
 
 
 @pytest.mark.parametrize(
@@ -137,3 +204,43 @@ def test_float32_is_bounded_with_its_own_epsilon():
 def test_bad_options_name_the_argument(kw, exc, match):
     with pytest.raises(exc, match=match):
         incoherence(np.eye(5), 2, method="randomized", **kw)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128, np.int16, np.uint8])
+@pytest.mark.parametrize("shape,order", [((300, 200), "C"), ((300, 200), "F"), ((7, 5), "C")])
+def test_sum_squares_against_float64_reference(dtype, shape, order):
+    from skeleton._kernels import sum_squares
+
+    def ref(a):
+        return float(np.sum(np.abs(a.astype(np.complex128)) ** 2))
+
+    rng = np.random.default_rng(12)
+    A = rng.standard_normal(shape) * 100
+    if np.dtype(dtype).kind == "c":
+        A = A + 1j * rng.standard_normal(shape)
+    A = (np.abs(A) if np.dtype(dtype).kind == "u" else A).astype(dtype)
+    A = np.asfortranarray(A) if order == "F" else A
+    assert sum_squares(A) == pytest.approx(ref(A), rel=1e-12)
+    assert sum_squares(A[::2, 1:]) == pytest.approx(ref(A[::2, 1:]), rel=1e-12)
+    finite, fro2 = NumpyBackend().finite_sum_squares(A)
+    assert finite and fro2 == pytest.approx(ref(A), rel=1e-12)
+
+
+def test_sum_squares_float32_extremes():
+    from skeleton._kernels import sum_squares
+
+    tiny = np.full((300, 200), 1e-25, dtype=np.float32)  # squares underflow in float32
+    assert sum_squares(tiny) == pytest.approx(300 * 200 * float(np.float32(1e-25)) ** 2, rel=1e-6)
+    huge = np.full((300, 200), 1e25, dtype=np.float32)  # squares overflow in float32
+    assert sum_squares(huge) == pytest.approx(300 * 200 * float(np.float32(1e25)) ** 2, rel=1e-6)
+    X = np.ones((300, 200))
+    X[5, 7] = np.inf
+    assert NumpyBackend().finite_sum_squares(X)[0] is False
+
+
+def test_oracle_with_randomized_method_is_refused_clearly():
+    from skeleton import KernelMatrix
+
+    K = KernelMatrix(np.random.default_rng(0).random((50, 2)), bandwidth=0.3)
+    with pytest.raises(ValueError, match="entry oracle"):
+        incoherence(K, 3, method="randomized")

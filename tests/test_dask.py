@@ -7,6 +7,7 @@ import pytest
 
 da = pytest.importorskip("dask.array")
 
+import skeleton._backend  # noqa: E402
 from skeleton import incoherence, skeleton_approx  # noqa: E402
 from skeleton.matrices import low_rank, noise  # noqa: E402
 
@@ -149,3 +150,18 @@ def test_distributed_local_cluster():
             assert len(client.scheduler_info()["workers"]) == 2
     assert cur.error(dense) < 1e-10
     assert inc.mu == pytest.approx(incoherence(dense, 12).mu, rel=1e-6)
+
+
+def test_integer_dask_matrix_norm_does_not_wrap():
+    # uint8 entries squared in uint8 would wrap mod 256 and understate ||X||_F
+    rng = np.random.default_rng(13)
+    X = (np.abs(low_rank(200, 150, 3, rng=rng)) * 2000).clip(0, 255).astype(np.uint8)
+    Xd = da.from_array(X, chunks=(50, 150))
+    finite, fro2 = skeleton._backend.backend_for(Xd).finite_sum_squares(Xd)
+    assert finite and fro2 == float(np.sum(X.astype(np.float64) ** 2))
+    inc = incoherence(Xd, 3, method="randomized", rng=0)
+    exact = incoherence(X.astype(np.float64), 3)
+    if np.isfinite(inc.mu_error_bound):
+        assert abs(inc.mu - exact.mu) <= inc.mu_error_bound
+    else:
+        assert inc.mu == pytest.approx(exact.mu, rel=0.05)

@@ -27,6 +27,7 @@ __all__ = [
     "check_matrix",
     "check_finite",
     "check_choice",
+    "check_nonneg_int",
     "check_count",
     "check_rank",
     "check_indices",
@@ -125,6 +126,14 @@ def _as_int(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     return int(value)
+
+
+def check_nonneg_int(value, name):
+    """Check an integer >= 0 (an iteration count, an oversampling)."""
+    value = _as_int(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
 
 
 def check_count(k, size, name, *, what="rows"):

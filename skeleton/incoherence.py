@@ -33,7 +33,15 @@ import numpy as np
 from ._backend import NumpyBackend, backend_for
 from ._certificate import MuCertificate, leverage
 from ._linalg import _is_linear_operator, matmat, rank_from_singular_values, rmatmat
-from ._validation import _as_int, check_choice, check_finite, check_matrix, check_positive, check_rank, check_rng
+from ._validation import (
+    check_choice,
+    check_finite,
+    check_matrix,
+    check_nonneg_int,
+    check_positive,
+    check_rank,
+    check_rng,
+)
 
 __all__ = ["Incoherence", "incoherence", "leverage_scores"]
 
@@ -111,13 +119,6 @@ class Incoherence:
     method: str = "exact"
     mu_error_bound: float = float("nan")
     power_iterations: int = 0
-
-
-def _check_nonneg_int(value, name):
-    value = _as_int(value, name)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return value
 
 
 def _gap(s_host, r, full_rank):
@@ -309,8 +310,8 @@ def incoherence(
     (0, True)
     """
     check_choice(method, ("exact", "randomized"), "method")
-    oversample = _check_nonneg_int(oversample, "oversample")
-    n_iter = _check_nonneg_int(n_iter, "n_iter")
+    oversample = check_nonneg_int(oversample, "oversample")
+    n_iter = check_nonneg_int(n_iter, "n_iter")
     rtol = check_positive(rtol, "rtol", allow_zero=True)
     if _is_linear_operator(X):
         if method != "randomized":

@@ -16,28 +16,14 @@ n = 16384, 32 GiB at n = 65536 - more than this machine has).  It is timed up to
 
 from __future__ import annotations
 
-import argparse
 import json
-import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_smoothing import load_average, machine_info
+from benchmarks._common import base_parser, load_average, machine_info, timed
 from skeleton.attention import nystrom_attention, skeleton_attention, softmax_attention
-
-
-def time_interleaved(methods, repeats):
-    for f in methods.values():  # warm-up, excluded
-        f()
-    ts = {k: [] for k in methods}
-    for _ in range(repeats):
-        for k, f in methods.items():
-            t0 = time.perf_counter()
-            f()
-            ts[k].append(time.perf_counter() - t0)
-    return {k: {"median_s": statistics.median(v), "min_s": min(v), "all_s": v} for k, v in ts.items()}
 
 
 def loglog_slope(ns, ts):
@@ -61,7 +47,7 @@ def run(ns, d, s1, s2, m, repeats, softmax_max):
         if n <= softmax_max:
             methods["softmax"] = lambda: softmax_attention(Q, K, V)
         reps = repeats if n <= 8192 else max(3, repeats // 2)
-        t = time_interleaved(methods, reps)
+        t = timed(methods, reps)
         row = {"n": n, "repeats": reps, "timings": t}
         if n <= softmax_max:
             # how far the baselines are from the dense attention they replace (for context)
@@ -157,13 +143,8 @@ def report(res):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="small sizes, few repeats")
-    ap.add_argument("--out", default="docs/benchmarks", help="output directory")
-    ap.add_argument("--repeats", type=int, default=None)
+    ap = base_parser(__doc__.splitlines()[0], threads=1, threads_help="BLAS and numba threads (pinned; default 1)")
     ap.add_argument("--softmax-max", type=int, default=16384)
-    ap.add_argument("--threads", type=int, default=1,
-                    help="BLAS and numba threads (pinned; default 1)")
     args = ap.parse_args(argv)
     import numba
     import threadpoolctl

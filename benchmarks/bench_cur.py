@@ -24,14 +24,13 @@ cases takes minutes, so it is timed once (no warm-up; noted in the table).
 
 from __future__ import annotations
 
-import argparse
+import functools
 import json
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import base_parser, load_average, machine_info, timed
 from skeleton import incoherence, skeleton_approx
 from skeleton.matrices import low_rank
 
@@ -52,22 +51,7 @@ GOAL_GATHER = 1.2  # gather within 1.2x of a plain copy
 # two cores they starve the next call's small LAPACK steps: skeleton_approx on the
 # 4000 x 4000 case measured 0.12 s right after randomized_svd, 0.044 s after a pause.
 PAUSE_S = 0.3
-
-
-def timed(methods, repeats, warmup=True, pause=PAUSE_S):
-    """Median wall time of each zero-argument callable; rounds interleave the methods,
-    and each timed call starts after ``pause`` seconds of idle (not counted)."""
-    if warmup:
-        for f in methods.values():
-            f()
-    ts = {k: [] for k in methods}
-    for _ in range(repeats):
-        for k, f in methods.items():
-            time.sleep(pause)
-            t0 = time.perf_counter()
-            f()
-            ts[k].append(time.perf_counter() - t0)
-    return {k: {"median_s": statistics.median(v), "min_s": min(v), "all_s": v, "warmup": warmup} for k, v in ts.items()}
+timed = functools.partial(timed, pause=PAUSE_S)
 
 
 def test_problem(n, d, noisy, seed=0):
@@ -387,7 +371,9 @@ def report(res):
     lines += ["", f"## incoherence, {inc_all['n']} x {inc_all['d']}, rank {RANK}", "",
               "The default stops its power iterations once an a-posteriori bound (Wedin's theorem, "
               "with sigma_r+1 bounded through ||X||_F; `skeleton/_certificate.py`) certifies mu to "
-              "rtol = 1 %; the bound is reported. Case *noise 1e-6*: the matrices' test problem "
+              "rtol = 1 %; the bound is reported. All settings form the first sketch X Omega in "
+              "single precision, fused with the finiteness scan (the later products, power iterations "
+              "and the bound are in double precision). Case *noise 1e-6*: the matrices' test problem "
               "(gap ~1e4). Case *gap 10*: singular values 1 .. 0.1 and noise with "
               "||E||_2 = sigma_50 / 10, a flat tail the bound cannot see past, so the default runs "
               "all 4 iterations."]
@@ -422,11 +408,7 @@ def report(res):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="small sizes, few repeats")
-    ap.add_argument("--out", default="docs/benchmarks", help="output directory")
-    ap.add_argument("--repeats", type=int, default=None)
-    ap.add_argument("--threads", type=int, default=2, help="BLAS and numba threads (pinned)")
+    ap = base_parser(__doc__.splitlines()[0], threads=2)
     ap.add_argument("--parts", nargs="*", default=None,
                     help="run only these parts (gather, incoherence, NxD) and merge into the existing JSON")
     args = ap.parse_args(argv)
@@ -434,8 +416,6 @@ def main(argv=None):
     import numba
     import sklearn
     import threadpoolctl
-
-    from benchmarks.bench_smoothing import load_average, machine_info
 
     if args.quick:
         sizes, repeats, inc_n, gather_shape, svd_max = [(1000, 1000), (4000, 1000)], args.repeats or 3, 1000, (4000, 1000, 120), 4e6

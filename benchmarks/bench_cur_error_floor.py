@@ -23,7 +23,6 @@ BLAS and numba are pinned to one thread (``--threads``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import time
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import base_parser, load_average, machine_info
 from benchmarks.bench_cur import NOISE, RANK, rel_errors, test_problem
 from skeleton import skeleton_approx
 
@@ -532,17 +532,12 @@ def plot(res, path):
 
 def main(argv=None):
     """Command line: run the sweep, write the markdown, JSON and figure."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help=f"{QUICK['n']} x {QUICK['d']} instead of "
-                                                        f"{FULL['n']} x {FULL['d']}")
-    ap.add_argument("--out", default="docs/benchmarks", help="output directory")
-    ap.add_argument("--threads", type=int, default=1, help="BLAS and numba threads (pinned)")
+    ap = base_parser(__doc__.splitlines()[0], quick_help=f"{QUICK['n']} x {QUICK['d']} instead of {FULL['n']} x {FULL['d']}",
+                     repeats=False, threads=1)
     args = ap.parse_args(argv)
     import numba
     import sklearn
     import threadpoolctl
-
-    from benchmarks.bench_smoothing import load_average, machine_info
 
     cfg = QUICK if args.quick else FULL
     numba.set_num_threads(args.threads)

@@ -16,7 +16,6 @@ Run ``python -m benchmarks.bench_kernel [--quick] [--out DIR]``; writes
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 import tracemalloc
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import base_parser, load_average, machine_info
 from skeleton import KernelMatrix, skeleton_approx
 
 BANDWIDTH = 0.2
@@ -77,16 +77,10 @@ def run_case(K, sampling, k, repeats, rng_seed=0):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="10^5 points instead of 10^6")
-    ap.add_argument("--out", default="docs/benchmarks", help="output directory")
-    ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=2)
+    ap = base_parser(__doc__.splitlines()[0], quick_help="10^5 points instead of 10^6", repeats=3, threads=2)
     args = ap.parse_args(argv)
     import numba
     import threadpoolctl
-
-    from benchmarks.bench_smoothing import load_average, machine_info
 
     n = 10**5 if args.quick else 10**6
     cases = [("pivoted_qr", 120), ("pivoted_qr", 128), ("pivoted_qr", 140), ("uniform", 140), ("uniform", 250)]

@@ -103,7 +103,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.run_on:
         return run_on(args.run_on)
-    from benchmarks.bench_smoothing import machine_info
+    from benchmarks._common import machine_info
 
     gb = 1.0 if args.quick else args.gb
     path = Path(args.path) if args.path else Path(args.dir) / f"skeleton_outofcore_{os.getpid()}.zarr"

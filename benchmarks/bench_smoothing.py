@@ -15,92 +15,37 @@ smoothing is from the step-by-step recurrence that ``mode="linear"`` reproduces.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
-import statistics
 import time
 from pathlib import Path
 
 import numpy as np
-import scipy
 
-from skeleton.smoothing import legt_kernel, legt_system, segment_average, smooth, smooth_full, to_frequency
+from benchmarks._common import base_parser, load_average, machine_info, timed
+from skeleton.smoothing import (
+    legt_kernel,
+    legt_system,
+    segment_average,
+    smooth,
+    smooth_full,
+    to_frequency,
+)
 
 GOAL = 3.0  # issue 4: smooth at least 3x faster than the numpy full form at 65536 x 256
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:  # pragma: no cover
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def machine_info():
-    """Machine, library versions and thread pools, as a dict (also used by bench_attention)."""
-    import numba
-
-    info = {
-        "cpu": cpu_model(),
-        "logical_cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "numba": numba.__version__,
-        "platform": platform.platform(),
-    }
-    try:
-        import threadpoolctl
-
-        info["thread_pools"] = [
-            f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
-            for p in threadpoolctl.threadpool_info()
-        ]
-    except ImportError:  # pragma: no cover
-        info["thread_pools"] = []
-    return info
-
-
-def load_average():
-    """1-minute load average (other jobs on the shared box), or None where unavailable."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):  # pragma: no cover
-        return None
-
-
-def machine():
-    """One line naming the machine and versions (for the markdown reports)."""
-    i = machine_info()
-    return (
-        f"{i['cpu']}, {i['logical_cores']} logical cores; Python {i['python']}, NumPy {i['numpy']}, "
-        f"SciPy {i['scipy']}, numba {i['numba']}; BLAS: {', '.join(i['thread_pools']) or 'n/a'}"
-    )
-
-
-def time_interleaved(methods, repeats):
-    """Median seconds per method; ``methods = {name: (callable, numba threads)}``."""
+def timed_with_threads(methods, repeats):
+    """:func:`~benchmarks._common.timed` of ``methods = {name: (callable, numba threads)}``,
+    each call made with its own numba thread count (set outside the timed window)."""
     import numba
 
     default = numba.get_num_threads()
-    for f, thr in methods.values():  # warm-up (JIT, plan caches, page faults): excluded
-        numba.set_num_threads(thr)
-        f()
-    ts = {k: [] for k in methods}
-    for _ in range(repeats):
-        for k, (f, thr) in methods.items():
-            numba.set_num_threads(thr)
-            t0 = time.perf_counter()
-            f()
-            ts[k].append(time.perf_counter() - t0)
-    numba.set_num_threads(default)
-    return {k: {"median_s": statistics.median(v), "min_s": min(v), "all_s": v} for k, v in ts.items()}
+    try:
+        return timed({k: f for k, (f, _) in methods.items()}, repeats,
+                     prepare=lambda k: numba.set_num_threads(methods[k][1]))
+    finally:
+        numba.set_num_threads(default)
 
 
 def numpy_full(X, K0):
@@ -133,23 +78,20 @@ def run_case(n, d, r, repeats, ncores):
     }
     assert max(agree.values()) < 1e-12, agree
     del Xc, ref
-    res = time_interleaved(
-        {
-            "smooth": (lambda: smooth(X, L, r, workers=ncores), ncores),
-            "smooth_1": (lambda: smooth(X, L, r, workers=1), 1),
-            "smooth_repo": (lambda: smooth(X, L, d, workers=ncores), ncores),
-            "smooth_full": (lambda: smooth_full(X, K0, workers=ncores), ncores),
-            "smooth_full_1": (lambda: smooth_full(X, K0, workers=1), 1),
-            "numpy_full": (lambda: numpy_full(X, K0), 1),
-        },
-        repeats,
-    )
+    methods = {  # name: (callable, numba threads)
+        "smooth": (lambda: smooth(X, L, r, workers=ncores), ncores),
+        "smooth_1": (lambda: smooth(X, L, r, workers=1), 1),
+        "smooth_repo": (lambda: smooth(X, L, d, workers=ncores), ncores),
+        "smooth_full": (lambda: smooth_full(X, K0, workers=ncores), ncores),
+        "smooth_full_1": (lambda: smooth_full(X, K0, workers=1), 1),
+        "numpy_full": (lambda: numpy_full(X, K0), 1),
+    }
+    res = timed_with_threads(methods, repeats)
     return {"n": n, "d": d, "r": r, "repeats": repeats, "agreement_rel_err": agree, "timings": res}
 
 
 def profile_stages(n, d, r, repeats):
     """Median time of each stage of the fused path, one thread (where the time goes)."""
-    import numba
     import scipy.fft
 
     from skeleton._validation import check_finite
@@ -170,8 +112,7 @@ def profile_stages(n, d, r, repeats):
         "d inverse irfft": lambda: scipy.fft.irfft(ZT, n=n, axis=-1, workers=1),
         "whole smooth() call": lambda: smooth(X, L, r, workers=1),
     }
-    numba.set_num_threads(1)
-    res = time_interleaved({k: (f, 1) for k, f in stages.items()}, repeats)
+    res = timed_with_threads({k: (f, 1) for k, f in stages.items()}, repeats)
     return {"n": n, "d": d, "r": r, "stages_s": {k: v["median_s"] for k, v in res.items()}}
 
 
@@ -334,11 +275,7 @@ def report(result):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="small sizes, few repeats")
-    ap.add_argument("--out", default="docs/benchmarks", help="output directory")
-    ap.add_argument("--repeats", type=int, default=None)
-    ap.add_argument("--threads", type=int, default=None, help="'all threads' count (default: all cores)")
+    ap = base_parser(__doc__.splitlines()[0], threads_help="'all threads' count (default: all cores)")
     args = ap.parse_args(argv)
     import threadpoolctl
 

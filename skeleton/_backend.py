@@ -98,6 +98,18 @@ class Backend:
             return True, fro2
         return self.all_finite(X), fro2
 
+    def scan_sketch(self, X, Omega):
+        """``(finite, ||X||_F^2, Y)``: :meth:`finite_sum_squares` and the sketch
+        ``Y = X @ Omega`` computed in ``Omega``'s dtype, which may be a lower precision
+        than X's (for a sketch that only seeds a subspace).  Backends that can do both
+        in one pass over X; here, one pass for each (none for the product when X is
+        not finite: ``Y`` is then None).
+        """
+        finite, fro2 = self.finite_sum_squares(X)
+        if not finite:
+            return False, fro2, None
+        return True, fro2, self.materialize(self.astype(X, Omega.dtype) @ Omega)
+
     def materialize(self, a):
         """``a`` computed (a lazy backend's product is evaluated once, here)."""
         return a
@@ -217,6 +229,19 @@ class NumpyBackend(Backend):
         from ._kernels import sum_squares
 
         return sum_squares(X)
+
+    def scan_sketch(self, X, Omega):
+        from ._kernels import scan_sketch
+
+        fused = scan_sketch(X, Omega)
+        if fused is None:
+            with np.errstate(over="ignore", invalid="ignore"):  # as in scan_sketch
+                return super().scan_sketch(X, Omega)
+        fro2, Y = fused
+        if math.isfinite(fro2):
+            return True, fro2, Y
+        finite = self.all_finite(X)  # NaN/inf entries, or only an overflowing sum
+        return finite, fro2, Y if finite else None
 
     def take(self, X, rows=None, cols=None, dtype=None):
         from ._kernels import gather

@@ -8,8 +8,10 @@ NumPy arrays, so the dense linear algebra after the read is the NumPy backend's.
   together with the finiteness check in *one* ``dask.compute`` so every chunk of X is
   loaded once).
 * Randomized incoherence makes at most ``2 n_iter + 3`` passes over X: one for the
-  finiteness check and ``||X||_F`` together, then products ``X @ G`` and ``X^H @ Q``,
-  each a dask reduction over the chunks, computed once (:meth:`materialize`).
+  finiteness check and ``||X||_F`` together (with the first sketch ``X @ G`` when
+  that is formed in single precision, :meth:`scan_sketch`), then products ``X @ G``
+  and ``X^H @ Q``, each a dask reduction over the chunks, computed once
+  (:meth:`materialize`).
 * Whatever the active dask scheduler is - the threaded default, or a
   ``dask.distributed.Client`` - runs the computation.
 
@@ -49,16 +51,28 @@ class DaskBackend(NumpyBackend):
 
         return bool(da.isfinite(X).all().compute())
 
+    @staticmethod
+    def _sum_squares_lazy(X):
+        # squared after the cast to float64: integers cannot wrap, float32 cannot underflow
+        parts = (X.real, X.imag) if np.iscomplexobj(X) else (X,)
+        return sum(((p.astype(np.float64)) ** 2).sum() for p in parts)
+
     def finite_sum_squares(self, X):
         import dask
         import dask.array as da
 
         # one dask.compute: every chunk of X is loaded once for both reductions
-        # squared after the cast to float64: integers cannot wrap, float32 cannot underflow
-        parts = (X.real, X.imag) if np.iscomplexobj(X) else (X,)
-        sq = sum(((p.astype(np.float64)) ** 2).sum() for p in parts)
-        finite, fro2 = dask.compute(da.isfinite(X).all(), sq)
+        finite, fro2 = dask.compute(da.isfinite(X).all(), self._sum_squares_lazy(X))
         return bool(finite), float(fro2)
+
+    def scan_sketch(self, X, Omega):
+        import dask
+        import dask.array as da
+
+        # the sketch joins the same dask.compute: still one load of every chunk
+        Y = self.astype(X, Omega.dtype) @ Omega
+        finite, fro2, Y = dask.compute(da.isfinite(X).all(), self._sum_squares_lazy(X), Y)
+        return bool(finite), float(fro2), np.asarray(Y) if finite else None
 
     def materialize(self, a):
         return self.to_numpy(a)

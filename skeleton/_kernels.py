@@ -29,10 +29,14 @@ try:  # numba is a hard dependency, but keep the library importable without it
 except ImportError:  # pragma: no cover
     _HAVE_NUMBA = False
 
-__all__ = ["gather", "all_finite", "scan_gather", "sum_squares"]
+__all__ = ["gather", "all_finite", "scan_gather", "sum_squares", "scan_sketch"]
 
 # Below this many entries the numba call overhead is not worth paying.
 _NUMBA_MIN_ENTRIES = 1 << 15
+
+# scan_sketch converts X a block of rows at a time into a buffer of this size, small
+# enough to stay in cache for the GEMM that reads it right after.
+_SKETCH_BLOCK_BYTES = 1 << 22
 
 if _HAVE_NUMBA:
     # "reassoc" lets LLVM vectorise the reduction below; NaN/inf semantics are kept
@@ -65,15 +69,19 @@ if _HAVE_NUMBA:
         return bad
 
     @numba.njit(parallel=True, nogil=True, cache=True, fastmath=_FM)
-    def _sum_squares(X):  # pragma: no cover - compiled
+    def _sum_squares_into(X, out, write):  # pragma: no cover - compiled
         # Per-row partial sums in float64, then their sum: rounding error at most
         # about (d + n) eps relative, and NaN/inf propagate (no "nnan"/"ninf").
+        # With `write`, each entry is also stored into `out` (of a lower precision,
+        # for scan_sketch) while it is in a register; the branch is loop-invariant.
         n, d = X.shape
         rows = np.empty(n, dtype=np.float64)
         for i in numba.prange(n):
             acc = 0.0
             for j in range(d):
                 v = X[i, j]
+                if write:
+                    out[i, j] = v
                 # squares in float64: float32 squares would underflow below ~1e-19
                 # (and overflow above ~2e19), understating the norm
                 a = np.float64(v.real)
@@ -81,6 +89,9 @@ if _HAVE_NUMBA:
                 acc += a * a + b * b
             rows[i] = acc
         return rows.sum()
+
+    def _sum_squares(X):
+        return _sum_squares_into(X, np.empty((1, 1), dtype=X.dtype), False)
 
     @numba.njit(parallel=True, nogil=True, cache=True)
     def _scan_gather(X, row_pos, cols, C, R, check):  # pragma: no cover - compiled
@@ -226,3 +237,56 @@ def scan_gather(X, rows, cols, dtype, check_finite=True):
     if check_finite and not all_finite(X):
         return None, None, False
     return gather(X, None, cols, dtype), gather(X, rows, None, dtype), True
+
+
+def scan_sketch(X, Omega):
+    """``(||X||_F^2, X @ Omega)`` from one pass over ``X``, the product in Omega's dtype.
+
+    ``Omega`` (d x l) has a lower precision than ``X`` (float32 for float64 X, say).
+    Each block of rows of ``X`` is converted to that precision by the kernel that
+    accumulates its squares (in float64, as :func:`sum_squares`), and multiplied by
+    ``Omega`` while the converted block is still in cache, so ``X`` is read once and
+    no converted copy of all of it is made. The norm is NaN or inf when ``X`` holds
+    either. Returns None when ``X`` is not a plain C- or Fortran-contiguous
+    float/complex array large enough for the compiled kernel; the caller then does
+    the two steps its own way.
+    """
+    base = np.asarray(X)
+    if not (_plain(X) and base.size >= _NUMBA_MIN_ENTRIES):
+        return None
+    # NaN/inf in X, or entries beyond the lower precision's range, make the product
+    # overflow or turn NaN; the caller sees that in the norm and discards the sketch,
+    # so the floating-point warnings would only be noise
+    with np.errstate(all="ignore"):
+        return _scan_sketch_blocks(base, Omega)
+
+
+def _scan_sketch_blocks(base, Omega):
+    low = np.dtype(Omega.dtype)
+    n, l = base.shape[0], Omega.shape[1]
+    if _numba_ok(base):
+        # Y[i0:i1] = X[i0:i1] @ Omega, block by block
+        b = max(1, _SKETCH_BLOCK_BYTES // (base.shape[1] * low.itemsize))
+        buf = np.empty((min(b, n), base.shape[1]), dtype=low)
+        Y = np.empty((n, l), dtype=low)
+        total = 0.0
+        for i0 in range(0, n, b):
+            blk = buf[: min(b, n - i0)]
+            total += _sum_squares_into(base[i0 : i0 + b], blk, True)
+            np.matmul(blk, Omega, out=Y[i0 : i0 + b])
+        return float(total), Y
+    if _numba_ok(base.T):
+        # Fortran order: X.T is C-ordered, so go by blocks of columns,
+        # Y = sum over blocks J of X[:, J] @ Omega[J]
+        Xt = base.T
+        d = Xt.shape[0]
+        b = max(1, _SKETCH_BLOCK_BYTES // (n * low.itemsize))
+        buf = np.empty((min(b, d), n), dtype=low)
+        Y = np.zeros((n, l), dtype=low)
+        total = 0.0
+        for j0 in range(0, d, b):
+            blk = buf[: min(b, d - j0)]
+            total += _sum_squares_into(Xt[j0 : j0 + b], blk, True)
+            Y += blk.T @ Omega[j0 : j0 + b]
+        return float(total), Y
+    return None

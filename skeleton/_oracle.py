@@ -95,6 +95,11 @@ class OracleBackend(NumpyBackend):
         # an oracle is not read in full: no norm; the routine refuses it later
         return True, None
 
+    def scan_sketch(self, X, Omega):
+        if not isinstance(X, np.ndarray):
+            _refuse("incoherence")
+        return super().scan_sketch(X, Omega)
+
     def scan_take(self, X, rows, cols, dtype, check_finite=True):
         C = self.take(X, None, cols, dtype)
         R = self.take(X, rows, None, dtype)

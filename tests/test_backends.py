@@ -5,7 +5,7 @@ import pytest
 
 from skeleton import incoherence, skeleton_approx
 from skeleton._backend import NumpyBackend, backend_for, namespace_of, register_backend
-from skeleton._kernels import _NUMBA_MIN_ENTRIES, all_finite, gather, scan_gather
+from skeleton._kernels import _NUMBA_MIN_ENTRIES, all_finite, gather, scan_gather, scan_sketch
 from skeleton.matrices import low_rank
 
 
@@ -68,6 +68,43 @@ def test_scan_gather_on_views_and_memmap(tmp_path):
     C, R, ok = scan_gather(mm, rows, cols, mm.dtype)
     assert ok and type(C) is np.ndarray
     np.testing.assert_array_equal(C, big[:, cols])
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype, low", [(np.float64, np.float32), (np.complex128, np.complex64)])
+def test_scan_sketch_matches_cast_then_product(order, dtype, low, monkeypatch):
+    import skeleton._kernels as kernels
+
+    monkeypatch.setattr(kernels, "_SKETCH_BLOCK_BYTES", 1 << 14)  # many blocks, a ragged last one
+    rng = np.random.default_rng(3)
+    X = _matrix(701, 300, dtype, order, rng)
+    Omega = _matrix(300, 9, low, "C", rng)
+    fro2, Y = scan_sketch(X, Omega)
+    assert Y.dtype == low and Y.shape == (701, 9)
+    assert fro2 == pytest.approx(float(np.sum(np.abs(X) ** 2)), rel=1e-13)
+    ref = X.astype(low).astype(dtype) @ Omega.astype(dtype)  # the cast entries, multiplied exactly
+    scale = np.linalg.norm(X.astype(low), axis=1)[:, None] * np.linalg.norm(Omega, axis=0)[None, :]
+    assert np.max(np.abs(Y - ref) / scale) < 50 * np.finfo(low).eps
+    # what the kernel does not take (a strided view, a small matrix) is left to the caller
+    assert scan_sketch(X[::2, ::2], Omega[::2]) is None
+    assert scan_sketch(X[:20, :30], Omega[:30]) is None
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_scan_sketch_through_the_backend_reports_nonfinite(bad):
+    rng = np.random.default_rng(4)
+    backend = NumpyBackend()
+    Omega = rng.standard_normal((300, 5)).astype(np.float32)
+    for X in (rng.standard_normal((500, 300)), rng.standard_normal((500, 300))[:, ::-1]):  # fused / fallback
+        finite, fro2, Y = backend.scan_sketch(X, Omega)
+        assert finite and fro2 == pytest.approx(float(np.sum(X**2)), rel=1e-13)
+        np.testing.assert_allclose(Y, X @ Omega, rtol=0, atol=1e-4 * np.abs(X @ Omega).max())
+        X = X.copy()
+        X[123, 45] = bad
+        assert backend.scan_sketch(X, Omega)[0] is False and backend.scan_sketch(X, Omega)[2] is None
+    big = np.full((400, 300), 1e300)  # finite entries whose squares overflow: still finite
+    finite, fro2, _ = backend.scan_sketch(big, Omega)
+    assert finite and fro2 == np.inf
 
 
 def test_registry_picks_backends_and_rejects_unknown_types():

@@ -216,3 +216,56 @@ def test_check_finite_false_skips_the_scan():
         assert "NaN" not in str(exc)
     except np.linalg.LinAlgError:
         pass
+
+
+# -- the first sketch in single precision ---------------------------------------------
+
+
+def _spy_first_sketch(monkeypatch):
+    """Record the dtype of the Omega each scan_sketch call gets (NumPy backend)."""
+    from skeleton._backend import NumpyBackend
+
+    seen = []
+    original = NumpyBackend.scan_sketch
+
+    def spy(self, X, Omega):
+        seen.append(np.dtype(Omega.dtype))
+        return original(self, X, Omega)
+
+    monkeypatch.setattr(NumpyBackend, "scan_sketch", spy)
+    return seen
+
+
+@pytest.mark.parametrize("dtype, low", [(np.float64, np.float32), (np.complex128, np.complex64)])
+def test_single_precision_first_sketch_is_still_certified(dtype, low, monkeypatch):
+    seen = _spy_first_sketch(monkeypatch)
+    rng = np.random.default_rng(6)
+    X = low_rank(500, 400, 10, mu=2.5, singular_values=np.logspace(0, -2, 10), dtype=dtype, rng=rng)
+    X = X + 1e-6 * rng.standard_normal(X.shape) / np.sqrt(500)
+    inc = incoherence(X, 10, method="randomized", rng=1)
+    mu, row, _ = reference_mu(X, 10)
+    assert seen == [np.dtype(low)]
+    assert inc.power_iterations == 0 and abs(inc.mu - mu) <= inc.mu_error_bound <= 1e-2 * mu
+    np.testing.assert_allclose(inc.row_leverage, row, atol=1e-8)
+    assert inc.row_leverage.dtype == np.finfo(dtype).dtype
+
+
+def test_first_sketch_stays_in_double_precision_where_single_cannot_serve(monkeypatch):
+    seen = _spy_first_sketch(monkeypatch)
+    X = low_rank(300, 200, 12, rng=3)
+    incoherence(X, method="randomized", rng=0)  # numerical rank: needs the double-precision sketch
+    incoherence(X, 12, method="randomized", rng=0, n_iter=0)  # nothing would refine a single one
+    incoherence(X.astype(np.float32), 12, method="randomized", rng=0)  # already single
+    assert seen == []
+
+
+@pytest.mark.parametrize("scale", [1e150, 1e-150])
+def test_entries_beyond_single_precision_range_are_sketched_in_double(scale):
+    # float32 overflows above 3.4e38 and loses precision below 1e-38: the sketch is
+    # then formed again in double precision, and mu stays right (and certified)
+    X = low_rank(400, 300, 8, mu=3.0, rng=4) * scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inc = incoherence(X, 8, method="randomized", rng=2)
+    mu = reference_mu(X, 8)[0]
+    assert inc.power_iterations == 0 and abs(inc.mu - mu) <= inc.mu_error_bound < 1e-8 * mu

@@ -1,0 +1,110 @@
+"""What every benchmark shares: the machine it ran on, the timing loop, the CLI preamble.
+
+* :func:`machine_info` names the CPU, the library versions and the thread pools, so
+  that a report says where its numbers come from.
+* :func:`timed` is the one timing loop: warm-up calls excluded, methods interleaved
+  within each round (load from other processes hits them alike), median of the rounds.
+* :func:`base_parser` gives each module's ``main(argv)`` the flags
+  ``python -m benchmarks`` forwards (``--quick``, ``--out``), plus ``--repeats`` and
+  ``--threads`` with that module's defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+import scipy
+
+__all__ = ["base_parser", "cpu_model", "load_average", "machine_info", "timed"]
+
+
+def cpu_model():
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:  # pragma: no cover
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine_info():
+    """Machine, library versions and thread pools, as a dict for the JSON reports."""
+    import numba
+
+    info = {
+        "cpu": cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "numba": numba.__version__,
+        "platform": platform.platform(),
+    }
+    try:
+        import threadpoolctl
+
+        info["thread_pools"] = [
+            f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
+            for p in threadpoolctl.threadpool_info()
+        ]
+    except ImportError:  # pragma: no cover
+        info["thread_pools"] = []
+    return info
+
+
+def load_average():
+    """1-minute load average (other jobs on the shared box), or None where unavailable."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover
+        return None
+
+
+def timed(methods, repeats, *, warmup=True, pause=0.0, prepare=None):
+    """Median wall time of each zero-argument callable in ``methods`` (a dict).
+
+    One warm-up call per method first (JIT, plan caches, page faults; not counted)
+    unless ``warmup=False``; then ``repeats`` rounds, each calling every method once,
+    in order. Before each timed call, and outside the timed window, ``prepare(name)``
+    runs if given (to set that method's thread count, say) and the process idles
+    ``pause`` seconds (BLAS threads left spinning by the previous call then no longer
+    slow the next one). Returns ``{name: {"median_s", "min_s", "all_s", "warmup"}}``.
+    """
+    if warmup:
+        for k, f in methods.items():
+            if prepare is not None:
+                prepare(k)
+            f()
+    ts = {k: [] for k in methods}
+    for _ in range(repeats):
+        for k, f in methods.items():
+            if prepare is not None:
+                prepare(k)
+            if pause:
+                time.sleep(pause)
+            t0 = time.perf_counter()
+            f()
+            ts[k].append(time.perf_counter() - t0)
+    return {k: {"median_s": statistics.median(v), "min_s": min(v), "all_s": v, "warmup": warmup} for k, v in ts.items()}
+
+
+def base_parser(description, *, quick_help="small sizes, few repeats", repeats=None, threads=None,
+                threads_help="BLAS and numba threads (pinned)"):
+    """An argument parser with ``--quick``, ``--out`` and, where the module takes them
+    (a default other than ``False``), ``--repeats`` and ``--threads``."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    ap.add_argument("--out", default="docs/benchmarks", help="output directory (default docs/benchmarks)")
+    if repeats is not False:
+        ap.add_argument("--repeats", type=int, default=repeats, help="timed rounds (default: the module's own)")
+    if threads is not False:
+        ap.add_argument("--threads", type=int, default=threads, help=threads_help)
+    return ap

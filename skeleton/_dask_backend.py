@@ -21,6 +21,8 @@ boundary by :func:`skeleton._validation.check_matrix`, naming the argument.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._backend import NumpyBackend
@@ -30,6 +32,16 @@ __all__ = ["DaskBackend"]
 
 def _is_dask(a):
     return type(a).__module__.split(".")[0] == "dask"
+
+
+def _lower_precision(block, dtype):
+    """A chunk of X in the sketch's lower precision. NaN/inf (and entries beyond the
+    lower precision's range) become 0: the scan that runs alongside reports them and
+    the caller then discards the sketch, so they need not raise floating-point
+    warnings in the workers (where the caller's numpy.errstate does not reach)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        low = block.astype(dtype)
+    return np.nan_to_num(low, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 class DaskBackend(NumpyBackend):
@@ -70,7 +82,7 @@ class DaskBackend(NumpyBackend):
         import dask.array as da
 
         # the sketch joins the same dask.compute: still one load of every chunk
-        Y = self.astype(X, Omega.dtype) @ Omega
+        Y = X.map_blocks(functools.partial(_lower_precision, dtype=Omega.dtype), dtype=Omega.dtype) @ Omega
         finite, fro2, Y = dask.compute(da.isfinite(X).all(), self._sum_squares_lazy(X), Y)
         return bool(finite), float(fro2), np.asarray(Y) if finite else None
 

@@ -68,9 +68,11 @@ _SINGLE = {np.dtype(np.float64): np.dtype(np.float32), np.dtype(np.complex128): 
 _SEED_NORM_RANGE = (1e-28, 1e37)
 
 
-def _single_precision_seed(dtype, rank, n_iter):
-    """Whether the first sketch is formed in single precision (see _SINGLE)."""
-    return rank is not None and n_iter >= 1 and np.dtype(dtype) in _SINGLE
+def _single_precision_seed(dtype, rank, n_iter, scan):
+    """Whether the first sketch is formed in single precision (see _SINGLE); only
+    when X is scanned anyway (``scan``: the finiteness check or the certificate's
+    norm), since the gain is sharing that pass."""
+    return scan and rank is not None and n_iter >= 1 and np.dtype(dtype) in _SINGLE
 
 
 @dataclass(frozen=True)
@@ -360,13 +362,15 @@ def incoherence(
     fro2 = seed = None
     if method == "randomized":
         rng = check_rng(rng)
-    if method == "randomized" and _single_precision_seed(dtype, rank, n_iter):
+    if method == "randomized" and _single_precision_seed(dtype, rank, n_iter, check_finite or rtol > 0):
         # one pass: the finiteness check, ||X||_F for the certificate, and the first sketch
         size = min(n, d, rank + oversample)
         Omega = backend.standard_normal(rng, (d, size), _SINGLE[np.dtype(dtype)])
         finite, fro2, seed = backend.scan_sketch(X, Omega)
         if not _SEED_NORM_RANGE[0] <= math.sqrt(fro2) <= _SEED_NORM_RANGE[1]:
             seed = None  # entries beyond single precision's range: sketch in X's precision
+        elif seed is not None and not bool(backend.xp.all(backend.xp.isfinite(seed))):
+            seed = None  # (an n x l check) a sketch that overflowed all the same
     elif method == "randomized" and rtol > 0:
         # one pass gives both the finiteness check and ||X||_F for the certificate
         finite, fro2 = backend.finite_sum_squares(X)

@@ -95,12 +95,13 @@ def test_scan_sketch_through_the_backend_reports_nonfinite(bad):
     rng = np.random.default_rng(4)
     backend = NumpyBackend()
     Omega = rng.standard_normal((300, 5)).astype(np.float32)
-    for X in (rng.standard_normal((500, 300)), rng.standard_normal((500, 300))[:, ::-1]):  # fused / fallback
+    fused = rng.standard_normal((500, 300))
+    fallback = rng.standard_normal((500, 600))[:, ::2]  # strided: not for the kernel
+    for X in (fused, fallback):
         finite, fro2, Y = backend.scan_sketch(X, Omega)
         assert finite and fro2 == pytest.approx(float(np.sum(X**2)), rel=1e-13)
         np.testing.assert_allclose(Y, X @ Omega, rtol=0, atol=1e-4 * np.abs(X @ Omega).max())
-        X = X.copy()
-        X[123, 45] = bad
+        X[123, 45] = bad  # (writes through the strided view)
         assert backend.scan_sketch(X, Omega)[0] is False and backend.scan_sketch(X, Omega)[2] is None
     big = np.full((400, 300), 1e300)  # finite entries whose squares overflow: still finite
     finite, fro2, _ = backend.scan_sketch(big, Omega)

@@ -107,6 +107,17 @@ def test_certified_randomized_incoherence_on_dask_reads_x_three_times():
     assert src.read <= 3 * X.size
 
 
+def test_entries_beyond_single_precision_on_dask_are_quietly_sketched_in_double():
+    # the single-precision first sketch overflows in the workers: discarded, no warnings
+    X = low_rank(600, 400, 6, mu=2.0, rng=13) * 1e150
+    Xd = da.from_array(X, chunks=(150, 200))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inc = incoherence(Xd, 6, method="randomized", rng=1)
+    exact = incoherence(X, 6)
+    assert abs(inc.mu - exact.mu) <= inc.mu_error_bound < 1e-8 * exact.mu
+
+
 def test_memmap_and_zarr_backed(tmp_path):
     X = low_rank(300, 200, 5, rng=10)
     mm = np.lib.format.open_memmap(tmp_path / "x.npy", mode="w+", dtype=np.float64, shape=X.shape)

@@ -269,3 +269,13 @@ def test_entries_beyond_single_precision_range_are_sketched_in_double(scale):
         inc = incoherence(X, 8, method="randomized", rng=2)
     mu = reference_mu(X, 8)[0]
     assert inc.power_iterations == 0 and abs(inc.mu - mu) <= inc.mu_error_bound < 1e-8 * mu
+
+
+def test_integer_matrix_takes_the_single_precision_sketch_too(monkeypatch):
+    seen = _spy_first_sketch(monkeypatch)
+    rng = np.random.default_rng(8)
+    X = rng.integers(-5, 6, size=(400, 5)) @ rng.integers(-5, 6, size=(5, 300))  # rank 5, int64
+    inc = incoherence(X, 5, method="randomized", rng=0)
+    assert seen == [np.dtype(np.float32)] and inc.row_leverage.dtype == np.float64
+    mu = reference_mu(X.astype(np.float64), 5)[0]
+    assert abs(inc.mu - mu) <= inc.mu_error_bound < 1e-8 * mu

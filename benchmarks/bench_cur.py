@@ -109,7 +109,7 @@ def approximation_methods(X, quick):
 
     def cur(sampling):
         def f():
-            c = skeleton_approx(X, k, k, rank=RANK, sampling=sampling, core="truncated", rng=0, check_finite=True)
+            c = skeleton_approx(X, n_rows=k, n_cols=k, rank=RANK, sampling=sampling, core="truncated", rng=0, check_finite=True)
             return lambda: (c.C @ c.U, c.R)
 
         return f

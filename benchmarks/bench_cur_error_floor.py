@@ -1,6 +1,6 @@
 """Benchmark: the error floor of any estimator that reads only k columns and k rows.
 
-Issue 6 asks that ``skeleton_approx(X, k, k, rank=50, sampling="uniform",
+Issue 6 asks that ``skeleton_approx(X, n_rows=k, n_cols=k, rank=50, sampling="uniform",
 core="truncated")`` with ``k = 12 r = 600`` reach a relative *spectral* error at most
 1.1x that of ``randomized_svd(X, 50, n_iter=2)`` on the noisy 20000 x 5000 problem of
 :mod:`benchmarks.bench_cur`.  This benchmark measures, for a range of ``k`` on that
@@ -172,7 +172,7 @@ def estimators(X, A, B, k, seed):
     tuple
         ``(sigma_min(B_J), sigma_min(A_I))`` of the sample.
     """
-    c = skeleton_approx(X, k, k, rank=RANK, sampling="uniform", core="truncated", rng=seed)
+    c = skeleton_approx(X, n_rows=k, n_cols=k, rank=RANK, sampling="uniform", core="truncated", rng=seed)
     I, J = c.row_idx, c.col_idx
     # U (k x k) has rank <= RANK: factor it through its range so that C U R costs
     # O((n + d) k RANK) to expand and to evaluate, not O(n d k)

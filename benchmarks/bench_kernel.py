@@ -2,7 +2,7 @@
 
 ``KernelMatrix(x, bandwidth=0.2)`` of ``n`` uniform points in the unit square
 (``n = 10^6``: the dense matrix would take 8 TB) is approximated by
-``skeleton_approx(K, k, k, sampling=...)``, which evaluates only ``C = K[:, J]``,
+``skeleton_approx(K, n_rows=k, n_cols=k, sampling=...)``, which evaluates only ``C = K[:, J]``,
 ``R = K[I, :]`` (and, for ``"pivoted_qr"``, a ``4k x 4k`` sub-sample block).
 Reported for each rule and ``k``: median wall time (one warm-up excluded), the
 relative error on ``HELD_OUT`` random entries outside the sampled rows and columns,
@@ -47,7 +47,7 @@ def held_out_error(K, cur, m, rng):
 
 
 def run_case(K, sampling, k, repeats, rng_seed=0):
-    f = lambda: skeleton_approx(K, k, k, sampling=sampling, core="truncated", rng=rng_seed)  # noqa: E731
+    f = lambda: skeleton_approx(K, n_rows=k, n_cols=k, sampling=sampling, core="truncated", rng=rng_seed)  # noqa: E731
     f()  # warm-up (numba kernels loaded, pages faulted once)
     times = []
     for _ in range(repeats):

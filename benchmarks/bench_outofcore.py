@@ -72,7 +72,7 @@ def run_on(path):
     with dask.config.set(scheduler="threads", num_workers=2):
         for check in (True, False):
             t0 = time.perf_counter()
-            cur = skeleton_approx(X, K, K, rank=RANK, rng=0, check_finite=check)
+            cur = skeleton_approx(X, n_rows=K, n_cols=K, rank=RANK, rng=0, check_finite=check)
             t = time.perf_counter() - t0
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
             out[f"check_finite={check}"] = {"seconds": t, "peak_rss_bytes": rss, "C_plus_R_bytes": cur.C.nbytes + cur.R.nbytes}

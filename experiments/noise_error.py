@@ -58,7 +58,7 @@ def _trial(n, d, r, mu, level, rng):
     for core in CORES:
         # the same sampled rows/columns for every core (same seed), so the cores differ
         # only in U
-        cur = skeleton_approx(X + E, k_rows, k_cols, rank=r, core=core, rng=seed)
+        cur = skeleton_approx(X + E, n_rows=k_rows, n_cols=k_cols, rank=r, core=core, rng=seed)
         errs[core] = spectral_norm(X - cur.to_array())
     return errs, mu_X, k_rows, k_cols
 

@@ -80,7 +80,7 @@ def main(argv=None):
                             # give a zero intersection: a measured failure (error 1),
                             # not a problem of the run, so its warning is not shown
                             warnings.simplefilter("ignore", RuntimeWarning)
-                            cur = skeleton_approx(X, k, k, rank=r, sampling=rule,
+                            cur = skeleton_approx(X, n_rows=k, n_cols=k, rank=r, sampling=rule,
                                                   core="truncated", rng=seed)
                         errs[rule][j, t] = cur.error(X)
             mu = float(np.mean(mus))

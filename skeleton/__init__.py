@@ -15,12 +15,13 @@ KernelMatrix       an implicit kernel matrix k(x_i, y_j), read through its entri
 """
 
 from . import attention, matrices, sampling, smoothing
-from .cur import SkeletonApprox, default_sample_count, skeleton_approx
+from .cur import ErrorEstimate, SkeletonApprox, default_sample_count, skeleton_approx
 from .incoherence import Incoherence, incoherence, leverage_scores
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ErrorEstimate",
     "Incoherence",
     "KernelMatrix",
     "SkeletonApprox",

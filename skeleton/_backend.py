@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import sys
 
 # numba's parallel kernels run on GNU OpenMP, whose threads busy-wait ("spin") after
 # each parallel region; on a 2-core machine the spinning threads starve OpenBLAS,
@@ -30,6 +31,9 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
+
+# Matrices with min(n, d) up to this are pivoted (and SVD-ed for selection) exactly.
+EXACT_MAX = 1500
 
 __all__ = ["Backend", "NumpyBackend", "CupyBackend", "backend_for", "register_backend", "namespace_of"]
 
@@ -60,6 +64,8 @@ class Backend:
     name = "array-api"
     # Whether all_finite reads all of X (an entry oracle cannot, and checks in scan_take).
     scan_reads_all = True
+    # Whether X can be multiplied by dense matrices (sketches, probes): not an entry oracle.
+    multiplies = True
 
     def __init__(self, xp):
         self.xp = xp
@@ -114,6 +120,25 @@ class Backend:
         """``a`` computed (a lazy backend's product is evaluated once, here)."""
         return a
 
+    def prepare(self, X):
+        """``X`` in the form the other methods read (a format conversion at most, never
+        a dense copy); called once at the boundary."""
+        return X
+
+    def matmat(self, X, M):
+        """``X @ M`` for a small dense ``M`` (one pass over X), computed."""
+        return self.materialize(X @ M)
+
+    def rmatmat(self, X, M):
+        """``X^H @ M`` for a small dense ``M`` (one pass over X), computed.
+
+        Formed as :math:`(M^H X)^H`, so a complex X is never conjugated in full.
+        """
+        xp = self.xp
+        if xp.isdtype(M.dtype, "complex floating") or xp.isdtype(X.dtype, "complex floating"):
+            return xp.conj(self.materialize(xp.conj(M).T @ X)).T
+        return self.materialize(M.T @ X).T
+
     def take(self, X, rows=None, cols=None, dtype=None):
         """``X[rows][:, cols]`` as a new array in ``dtype``; ``None`` means all.
 
@@ -146,28 +171,20 @@ class Backend:
         """All of X in memory, in ``dtype`` (for what needs the whole matrix)."""
         return self.astype(X, dtype)
 
-    def pivoted_qr_select(self, X, k_r, k_c, rows, cols, rng, dtype):
-        """Rows and columns by column-pivoted QR, on X (small) or a Gaussian sketch.
-
-        Columns: pivots of ``G X`` with ``G`` a ``(k_c + 10) x n`` Gaussian sketch,
-        which keeps the column geometry of X up to a modest distortion (Voronin &
-        Martinsson 2017). Rows likewise from ``(X G')^H``.  ``rows``/``cols`` given by
-        the caller are kept.
+    def pivot_source(self, X, size, rng, dtype):
+        """A host matrix whose column pivots choose columns of X: X itself when
+        ``min(n, d) <= EXACT_MAX`` (exact Businger-Golub pivoting), else the Gaussian
+        sketch ``G X`` with ``size`` rows, which keeps the column geometry of X up to
+        a modest distortion (Voronin & Martinsson 2017), formed as ``(X^H G^H)^H``.
+        Returns ``(A, column_labels)``: the pivots of ``A`` index ``column_labels``.
         """
-        from .sampling import pivoted_qr_indices
-
         n, d = X.shape
-        Xf = self.astype(X, dtype)
         xp = self.xp
-        if cols is None:
-            m = k_c + 10
-            A = Xf if n <= m else self.standard_normal(rng, (m, n), dtype) @ Xf
-            cols = pivoted_qr_indices(self.to_numpy(A), k_c)
-        if rows is None:
-            m = k_r + 10
-            A = Xf if d <= m else Xf @ self.standard_normal(rng, (d, m), dtype)
-            rows = pivoted_qr_indices(self.to_numpy(xp.conj(A).T), k_r)
-        return rows, cols
+        Xf = self.astype(X, dtype)
+        if min(n, d) <= EXACT_MAX or n <= size:
+            return self.to_numpy(self.dense(Xf, dtype)), np.arange(d)
+        G = self.standard_normal(rng, (size, n), dtype)
+        return self.to_numpy(xp.conj(self.rmatmat(Xf, xp.conj(G).T)).T), np.arange(d)
 
     # -- dense linear algebra on small or tall-skinny factors ------------------
     def svd(self, A):
@@ -319,9 +336,34 @@ def _is_oracle(X):
     return is_entry_oracle(X)
 
 
+def _is_sparse(X):
+    # scipy.sparse is imported by whoever built X, so only look if it is loaded
+    sp = sys.modules.get("scipy.sparse")
+    return sp is not None and sp.issparse(X)
+
+
+def _is_linear_operator(X):
+    spla = sys.modules.get("scipy.sparse.linalg")
+    return spla is not None and isinstance(X, spla.LinearOperator)
+
+
+def _sparse_backend():
+    from ._sparse_backend import SparseBackend
+
+    return SparseBackend()
+
+
+def _operator_backend():
+    from ._sparse_backend import OperatorBackend
+
+    return OperatorBackend()
+
+
 register_backend(lambda X: isinstance(X, np.ndarray), NumpyBackend)
 register_backend(_module_is("cupy"), CupyBackend)
 register_backend(_module_is("dask"), _dask_backend)
+register_backend(_is_sparse, _sparse_backend)
+register_backend(_is_linear_operator, _operator_backend)
 register_backend(_is_oracle, _oracle_backend)
 
 
@@ -332,6 +374,7 @@ def backend_for(X, name="X"):
             return factory()
     raise TypeError(
         f"{name} of type {type(X).__module__}.{type(X).__name__} is not supported: pass a "
-        "NumPy, CuPy or dask array, or an entry oracle (an object with shape, dtype and "
-        "entries(rows, cols))"
+        "NumPy, CuPy or dask array, a scipy.sparse matrix or array, a "
+        "scipy.sparse.linalg.LinearOperator, or an entry oracle (an object with shape, "
+        "dtype and entries(rows, cols))"
     )

@@ -8,10 +8,17 @@ form when the caller only needs to apply them.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+# Sums of squares below this lose digits to underflow (and above it overflow is
+# near): such arrays are scaled by their largest entry first.
+_SAFE_SUM = (1e-200, 1e200)
 
 __all__ = [
     "default_rtol",
+    "frobenius_norm",
     "rank_from_singular_values",
     "truncated_pinv",
     "matmat",
@@ -37,6 +44,26 @@ def rank_from_singular_values(s, shape, dtype, tol=None, rank=None):
     rtol = default_rtol(shape, dtype) if tol is None else float(tol)
     k = int(np.count_nonzero(s > rtol * s[0]))
     return k if rank is None else min(k, int(rank))
+
+
+def frobenius_norm(A, backend):
+    r"""``||A||_F`` as a Python float, free of overflow and underflow.
+
+    The sum of squares is accumulated in float64 (:meth:`Backend.sum_squares`); when it
+    is outside ``1e-200 .. 1e200`` (entries beyond about ``1e+-100``, whose squares
+    would underflow or overflow) it is recomputed for ``A / max|A|`` and scaled back,
+    as LAPACK's ``nrm2`` does.  NaN when ``A`` holds NaN.
+    """
+    with np.errstate(over="ignore", under="ignore"):  # both are handled below
+        ss = backend.sum_squares(A)
+    if _SAFE_SUM[0] <= ss <= _SAFE_SUM[1]:
+        return math.sqrt(ss)
+    xp = backend.xp
+    m = float(xp.max(xp.abs(A))) if A.size else 0.0
+    if m == 0.0 or not math.isfinite(m):
+        return m
+    with np.errstate(under="ignore"):  # entries far below the largest may underflow
+        return m * math.sqrt(backend.sum_squares(A / m))
 
 
 def truncated_pinv(W, backend, *, tol=None, rank=None):

@@ -13,8 +13,8 @@ check reads only the entries that are used (``C`` and ``R``), not all of ``X``.
 
 Deterministic selection (``sampling="pivoted_qr"``) works on a *sub-sample*: a block
 ``B = X[S_r, S_c]`` on ``m`` uniformly drawn rows and columns (``m`` a few times the
-sample count), whose pivoted QR picks the columns among ``S_c`` (and that of ``B^H``
-the rows among ``S_r``).  For a smooth kernel on well-spread points the pivots of
+sample count), whose pivoted QR picks the columns among ``S_c``; the rows are then
+chosen from the columns read (:func:`skeleton.selection.select`).  For a smooth kernel on well-spread points the pivots of
 such a block are spread like the Fekete / farthest-point sets that make skeletons
 accurate, at the cost of ``m^2`` entries (cf. the sub-sampled pivoting of
 Chen, Epperly, Tropp & Webber 2023, "Randomly pivoted Cholesky", for the same idea
@@ -59,6 +59,8 @@ class OracleBackend(NumpyBackend):
     name = "oracle"
     # all_finite cannot afford to read an oracle, so the check happens in scan_take.
     scan_reads_all = False
+    # an oracle has entries, not products with X
+    multiplies = False
 
     def entries(self, X, rows, cols, dtype=None):
         """``X.entries(rows, cols)`` checked for type, shape and dtype."""
@@ -112,26 +114,32 @@ class OracleBackend(NumpyBackend):
             _refuse("this option (sampling='leverage'/'deim'/'maxvol', core='optimal', mu='estimate', incoherence)")
         return super().astype(a, dtype)
 
+    def matmat(self, X, M):
+        if not isinstance(X, np.ndarray):
+            _refuse("a product with X (a sketch, Gaussian probes, core='optimal')")
+        return super().matmat(X, M)
+
+    def rmatmat(self, X, M):
+        if not isinstance(X, np.ndarray):
+            _refuse("a product with X (a sketch, Gaussian probes, core='optimal')")
+        return super().rmatmat(X, M)
+
     def row_block(self, X, i0, i1, dtype):
         if isinstance(X, np.ndarray):
             return super().row_block(X, i0, i1, dtype)
         return self.take(X, np.arange(i0, i1), None, dtype)
 
-    def pivoted_qr_select(self, X, k_r, k_c, rows, cols, rng, dtype):
-        """Pivoted QR on the block ``X[S_r, S_c]`` of a uniform sub-sample."""
-        from .sampling import pivoted_qr_indices, uniform_indices
+    def pivot_source(self, X, size, rng, dtype):
+        """The block ``X[S_r, S_c]`` of a uniform sub-sample (module docstring): its
+        column pivots choose columns among ``S_c``."""
+        from .sampling import uniform_indices
 
         n, d = X.shape
-        k = max(k_r if rows is None else 0, k_c if cols is None else 0)
-        m_r = min(n, max(SUBSAMPLE_FACTOR * k, SUBSAMPLE_MIN))
-        m_c = min(d, max(SUBSAMPLE_FACTOR * k, SUBSAMPLE_MIN))
+        m_r = min(n, max(SUBSAMPLE_FACTOR * size, SUBSAMPLE_MIN))
+        m_c = min(d, max(SUBSAMPLE_FACTOR * size, SUBSAMPLE_MIN))
         S_r = uniform_indices(n, m_r, rng)
         S_c = uniform_indices(d, m_c, rng)
         B = self.entries(X, S_r, S_c, dtype)
         if not super().all_finite(B):
             raise ValueError("X must not contain NaN or infinity (found in the sub-sample read to select rows/columns)")
-        if cols is None:
-            cols = np.sort(S_c[pivoted_qr_indices(B, k_c)])
-        if rows is None:
-            rows = np.sort(S_r[pivoted_qr_indices(B.conj().T, k_r)])
-        return rows, cols
+        return B, S_c

@@ -37,6 +37,13 @@ def _positive_int(text):
     return value
 
 
+def _positive_float(text):
+    value = _nonneg_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value
+
+
 def _nonneg_float(text):
     try:
         value = float(text)
@@ -78,7 +85,7 @@ def _cmd_demo(args):
     print(f"{'method':<28}{'rel. error vs X (fro)':>24}{'time [ms]':>12}")
     for core in CORES:
         t0 = time.perf_counter()
-        cur = skeleton_approx(Xn, k_r, k_c, rank=r, core=core, rng=np.random.default_rng(args.seed + 1))
+        cur = skeleton_approx(Xn, n_rows=k_r, n_cols=k_c, rank=r, core=core, rng=np.random.default_rng(args.seed + 1))
         dt = time.perf_counter() - t0
         print(f"{'skeleton, core=' + core:<28}{cur.error(X):>24.3e}{dt * 1e3:>12.1f}")
     t0 = time.perf_counter()
@@ -104,17 +111,23 @@ def _cmd_incoherence(args):
 
 def _cmd_approx(args):
     X = _load_matrix(args.file)
+    if args.rank is None and args.rtol is None:
+        raise _UserError("give --rank (the sample counts follow from it) or --rtol (grow the sample to a tolerance)")
     cur = skeleton_approx(
         X,
-        args.rows,
-        args.cols,
-        rank=args.rank,
+        args.rank,
+        rtol=args.rtol,
+        n_rows=args.rows,
+        n_cols=args.cols,
         sampling=args.sampling,
         core=args.core,
         rng=args.seed,
     )
     print(f"shape: {X.shape[0]} x {X.shape[1]}, sampled {cur.row_idx.size} rows and {cur.col_idx.size} columns")
     print(f"sampling: {args.sampling}, core: {args.core} (kept {cur.core_rank} singular values)")
+    if cur.error_estimate is not None:
+        e = cur.error_estimate
+        print(f"estimated error (fro): {e.estimate:.6e}, bound {e.bound:.6e} at {e.confidence:.0%} ({e.method})")
     print(f"relative error (fro): {cur.error(X):.6e}")
     if args.out:
         np.savez(args.out, C=cur.C, U=cur.U, R=cur.R, row_idx=cur.row_idx, col_idx=cur.col_idx)
@@ -173,9 +186,13 @@ def build_parser():
     p = sub.add_parser("approx", help="skeleton (CUR) approximation of a .npy matrix",
                        description="Skeleton (CUR) approximation X ~ C U R of a 2-D array stored in a .npy file.")
     p.add_argument("file", help="path to a .npy file holding a 2-D array")
-    p.add_argument("--rank", type=_positive_int, required=True, help="target rank r")
-    p.add_argument("--rows", type=_positive_int, default=None, help="rows to sample (default from the rank)")
-    p.add_argument("--cols", type=_positive_int, default=None, help="columns to sample (default from the rank)")
+    p.add_argument("--rank", type=_positive_int, default=None, help="target rank r")
+    p.add_argument("--rtol", type=_positive_float, default=None,
+                   help="grow the sample until the estimated relative Frobenius error is at most RTOL")
+    p.add_argument("--rows", type=_positive_int, default=None,
+                   help="rows to sample (default from the rank; with --rtol, the most to sample)")
+    p.add_argument("--cols", type=_positive_int, default=None,
+                   help="columns to sample (default from the rank; with --rtol, the most to sample)")
     p.add_argument("--sampling", choices=SAMPLINGS, default="uniform")
     p.add_argument("--core", choices=CORES, default="truncated")
     p.add_argument("--seed", type=int, default=None, help="random seed")

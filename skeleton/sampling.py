@@ -192,8 +192,9 @@ def deim_indices(B, k):
     Greedy: the first index is :math:`\arg\max_i |B_{i1}|`; for column ``j`` the
     interpolation residual :math:`b_j - B_{:,<j}(B_{p,<j})^{-1} b_{j,p}` is formed and
     its largest entry added (Chaturantabut & Sorensen 2010). This yields ``r``
-    indices; when ``k > r`` the rest are the unchosen rows of largest leverage
-    :math:`\|B_{i,:}\|^2`.
+    indices; when ``k > r`` the rest are added one at a time by the rectangular
+    maxvol rule (each the row that grows the volume of :math:`B_{p,:}` most; the
+    oversampling of DEIM advocated by Peherstorfer, Drmač & Gugercin 2020).
 
     Parameters
     ----------
@@ -237,8 +238,11 @@ def deim_indices(B, k):
         res = np.abs(B[:, j] - B[:, :j] @ c)
         res[p] = -1.0  # never pick an index twice, even where the residual ties
         p.append(int(np.argmax(res)))
-    lev = np.sum(np.abs(B) ** 2, axis=1)
-    return _fill_by_score(p, lev, k)
+    if k <= r_use:
+        return np.sort(np.asarray(p, dtype=np.intp))
+    # beyond r points, oversample by volume (B B_p^{-1} by a solve, as in maxvol)
+    C = scipy.linalg.solve(B[p, :r_use].T, B[:, :r_use].T, check_finite=False).T
+    return _extend_by_volume(C, p, k)
 
 
 def _maxvol_square(B, tol=1.05, max_iter=200):
@@ -320,9 +324,22 @@ def maxvol_indices(B, k, tol=1.05):
         B = B[:, :k]
         r = k
     idx, C = _maxvol_square(B, tol=tol)
-    chosen = list(int(i) for i in idx)
-    if k == r:
-        return np.sort(np.asarray(chosen, dtype=np.intp))
+    return _extend_by_volume(C, [int(i) for i in idx], k)
+
+
+def _extend_by_volume(C, chosen, k):
+    r"""Add rows to ``chosen`` until there are ``k``, each the one that grows the volume most.
+
+    ``C = B B_I^+`` for the rows ``I = chosen`` of a basis ``B``. Rectangular maxvol
+    (Mikhalev & Oseledets 2018): adding row ``i`` multiplies the volume
+    :math:`\sqrt{\det(B_I^H B_I)}` by :math:`\sqrt{1 + \|c_i\|^2}`, so the row of
+    largest :math:`\|c_i\|` is added, and the squared row norms follow by
+    Sherman-Morrison, :math:`\|c_j\|^2 \leftarrow \|c_j\|^2 - |c_j c_i^H|^2 / (1 + \|c_i\|^2)`.
+    """
+    chosen = list(chosen)
+    m = C.shape[0]
+    if len(chosen) >= k:
+        return np.sort(np.asarray(chosen[:k], dtype=np.intp))
     C = np.array(C, dtype=np.result_type(C, np.float64))
     norms = np.sum(np.abs(C) ** 2, axis=1)
     mask = np.zeros(m, dtype=bool)

@@ -118,7 +118,7 @@ def test_registry_picks_backends_and_rejects_unknown_types():
         shape, dtype = (3, 3), np.dtype(np.float64)
 
     with pytest.raises(TypeError, match="X of type .*ShapedButNotAnArray is not supported"):
-        skeleton_approx(ShapedButNotAnArray(), 2, 2)
+        skeleton_approx(ShapedButNotAnArray(), n_rows=2, n_cols=2)
 
     class Marker(np.ndarray):
         pass
@@ -173,7 +173,7 @@ def test_every_backend_agrees_with_the_dense_reference(kind, dtype, tol, tmp_pat
     n, d, r = 700, 300, 7
     X = low_rank(n, d, r, rng=3).astype(dtype)
     Xb = _as_backend(kind, X, tmp_path)
-    cur = skeleton_approx(Xb, 50, 60, rng=4)
+    cur = skeleton_approx(Xb, n_rows=50, n_cols=60, rng=4)
     assert cur.dtype == dtype and cur.C.dtype == dtype
     # dense reference written here: C = X[:, J], R = X[I, :], U = pinv(X[I, J]) truncated
     I, J = cur.row_idx, cur.col_idx

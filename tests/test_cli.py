@@ -41,7 +41,7 @@ def test_approx_command_recovers_and_writes_factors(low_rank_file, tmp_path, cap
     assert _value(capsys.readouterr().out, "relative error (fro)") < 1e-10
     f = np.load(out_file)
     np.testing.assert_allclose(f["C"] @ f["U"] @ f["R"], X, atol=1e-10 * np.abs(X).max())
-    ref = skeleton_approx(X, 20, 20, rank=4, rng=1)
+    ref = skeleton_approx(X, n_rows=20, n_cols=20, rank=4, rng=1)
     np.testing.assert_array_equal(f["row_idx"], ref.row_idx)
 
 

@@ -29,7 +29,7 @@ def test_cupy_backend_is_selected_by_the_namespace():
 def test_skeleton_approx_on_cupy_matches_numpy(dtype, tol, sampling):
     X = low_rank(800, 500, 8, rng=0).astype(dtype)
     Xg = cp.asarray(X)
-    cur = skeleton_approx(Xg, 60, 60, rank=8, sampling=sampling, rng=1)
+    cur = skeleton_approx(Xg, n_rows=60, n_cols=60, rank=8, sampling=sampling, rng=1)
     assert isinstance(cur.C, cp.ndarray) and isinstance(cur.U, cp.ndarray) and isinstance(cur.R, cp.ndarray)
     assert cur.C.dtype == dtype
     np.testing.assert_array_equal(cp.asnumpy(cur.C), X[:, cur.col_idx])
@@ -55,6 +55,6 @@ def test_nonfinite_and_mixed_namespaces_on_cupy():
     X = cp.asarray(low_rank(100, 80, 3, rng=4))
     X[5, 5] = cp.nan
     with pytest.raises(ValueError, match="NaN"):
-        skeleton_approx(X, 10, 10, rng=0)
+        skeleton_approx(X, n_rows=10, n_cols=10, rng=0)
     with pytest.raises(TypeError, match="different libraries were mixed"):
         namespace_of(cp.ones(3), np.ones(3))

@@ -28,8 +28,8 @@ class CountingSource:
 def test_uniform_cur_matches_numpy_and_recovers():
     X = low_rank(500, 300, 8, rng=0)
     Xd = da.from_array(X, chunks=(128, 100))
-    a = skeleton_approx(Xd, 40, 40, rng=1)
-    b = skeleton_approx(X, 40, 40, rng=1)
+    a = skeleton_approx(Xd, n_rows=40, n_cols=40, rng=1)
+    b = skeleton_approx(X, n_rows=40, n_cols=40, rng=1)
     assert isinstance(a.C, np.ndarray) and isinstance(a.R, np.ndarray)
     np.testing.assert_array_equal(a.row_idx, b.row_idx)
     np.testing.assert_array_equal(a.C, X[:, a.col_idx])
@@ -41,7 +41,7 @@ def test_uniform_cur_matches_numpy_and_recovers():
 @pytest.mark.parametrize("sampling", ["pivoted_qr", "leverage", "deim", "maxvol"])
 def test_other_rules_on_dask(sampling):
     X = low_rank(400, 300, 6, rng=2)
-    cur = skeleton_approx(da.from_array(X, chunks=100), 20, 20, rank=6, sampling=sampling, rng=3)
+    cur = skeleton_approx(da.from_array(X, chunks=100), n_rows=20, n_cols=20, rank=6, sampling=sampling, rng=3)
     ref = skeleton_approx(X, rows=cur.row_idx, cols=cur.col_idx)
     assert cur.error(X) < 1e-10
     np.testing.assert_allclose(cur.to_array(), ref.to_array(), atol=1e-10)
@@ -49,10 +49,10 @@ def test_other_rules_on_dask(sampling):
 
 def test_float32_and_integer_dask_input():
     X = low_rank(200, 150, 4, rng=4)
-    cur = skeleton_approx(da.from_array(X.astype(np.float32), chunks=64), 30, 30, rng=0)
+    cur = skeleton_approx(da.from_array(X.astype(np.float32), chunks=64), n_rows=30, n_cols=30, rng=0)
     assert cur.C.dtype == cur.U.dtype == np.float32 and cur.error(X.astype(np.float32)) < 1e-4
     Xi = da.from_array(np.arange(12 * 10).reshape(12, 10) % 7, chunks=5)
-    assert skeleton_approx(Xi, 12, 10).dtype == np.float64
+    assert skeleton_approx(Xi, n_rows=12, n_cols=10).dtype == np.float64
 
 
 def test_only_chunks_holding_samples_are_read():
@@ -73,7 +73,7 @@ def test_nonfinite_dask_input():
     X = low_rank(100, 80, 3, rng=6)
     X[50, 40] = np.inf
     with pytest.raises(ValueError, match="NaN or infinity"):
-        skeleton_approx(da.from_array(X, chunks=30), 10, 10, rng=0)
+        skeleton_approx(da.from_array(X, chunks=30), n_rows=10, n_cols=10, rng=0)
     with pytest.raises(ValueError, match="NaN or infinity"):
         incoherence(da.from_array(X, chunks=30), 3, method="randomized", rng=0)
 
@@ -124,13 +124,13 @@ def test_memmap_and_zarr_backed(tmp_path):
     mm[:] = X
     mm.flush()
     mm = np.load(tmp_path / "x.npy", mmap_mode="r")
-    cur = skeleton_approx(da.from_array(mm, chunks=(100, 200)), 25, 25, rng=1)
+    cur = skeleton_approx(da.from_array(mm, chunks=(100, 200)), n_rows=25, n_cols=25, rng=1)
     assert cur.error(X) < 1e-10
     zarr = pytest.importorskip("zarr")
     z = zarr.open_array(str(tmp_path / "x.zarr"), mode="w", shape=X.shape, chunks=(64, 200), dtype="f8")
     z[:] = X
     Xz = da.from_zarr(str(tmp_path / "x.zarr"))
-    cur = skeleton_approx(Xz, 25, 25, rng=1)
+    cur = skeleton_approx(Xz, n_rows=25, n_cols=25, rng=1)
     assert cur.error(X) < 1e-10
     inc = incoherence(Xz, 5, method="randomized", rng=2)
     assert inc.mu == pytest.approx(incoherence(X, 5).mu, rel=1e-6)
@@ -140,7 +140,7 @@ def test_unknown_chunk_sizes_name_the_argument():
     X = da.from_array(np.random.default_rng(0).random((50, 20)), chunks=10)
     Y = X[X[:, 0] > 0.5]  # rows unknown until computed
     with pytest.raises(ValueError, match=r"X has unknown size.*compute_chunk_sizes"):
-        skeleton_approx(Y, 5, 5)
+        skeleton_approx(Y, n_rows=5, n_cols=5)
     with pytest.raises(ValueError, match=r"X has unknown size"):
         incoherence(Y, 2, method="randomized")
 
@@ -156,7 +156,7 @@ def test_distributed_local_cluster():
             Xd = client.persist(da.random.default_rng(0).standard_normal((400, 6), chunks=(100, 6)))
             Xd = Xd @ da.from_array(np.random.default_rng(1).standard_normal((6, 300)), chunks=(6, 100))
             Xd = Xd + da.from_array(X, chunks=(100, 100))  # rank <= 12
-            cur = skeleton_approx(Xd, 40, 40, rng=2)
+            cur = skeleton_approx(Xd, n_rows=40, n_cols=40, rng=2)
             inc = incoherence(Xd, 12, method="randomized", rng=3)
             dense = Xd.compute()
             assert len(client.scheduler_info()["workers"]) == 2

@@ -21,6 +21,10 @@ validate = pytest.importorskip("numpydoc.validate").validate
 
 PUBLIC_MODULES = (
     "skeleton.cur",
+    "skeleton.approximation",
+    "skeleton.cores",
+    "skeleton.selection",
+    "skeleton.tolerance",
     "skeleton.incoherence",
     "skeleton.sampling",
     "skeleton.matrices",
@@ -83,7 +87,8 @@ CALLABLES = _collect()
 
 def test_the_collection_finds_the_public_api():
     # Guards the test itself: an empty or partial collection would pass vacuously.
-    for name in ("skeleton.cur.skeleton_approx", "skeleton.cur.SkeletonApprox.error",
+    for name in ("skeleton.cur.skeleton_approx", "skeleton.approximation.SkeletonApprox.error",
+                 "skeleton.approximation.SkeletonApprox.entries",
                  "skeleton.incoherence.incoherence", "skeleton.sampling.maxvol_indices",
                  "skeleton.kernel_matrix.KernelMatrix.entries", "skeleton.smoothing.smooth",
                  "skeleton.attention.s3_block", "skeleton.matrices.low_rank"):

@@ -97,7 +97,7 @@ def test_oracle_reads_only_sampled_rows_and_columns():
     n, d, r = 400, 300, 5
     X = low_rank(n, d, r, rng=2)
     O = DenseOracle(X)
-    cur = skeleton_approx(O, 30, 20, rng=3)
+    cur = skeleton_approx(O, n_rows=30, n_cols=20, rng=3)
     assert O.count == n * 20 + 30 * d  # C and R, nothing else
     assert cur.error(X) < 1e-10  # exact recovery of a rank-5 matrix
 
@@ -109,17 +109,17 @@ def test_oracle_pivoted_selection_reads_a_subsample_and_beats_uniform():
     D = gaussian_reference(x, x, 0.2)
     O = DenseOracle(D)
     k = 100
-    piv = skeleton_approx(O, k, k, sampling="pivoted_qr", rng=5)
-    m = 4 * k  # the sub-sample the pivots are chosen from
+    piv = skeleton_approx(O, n_rows=k, n_cols=k, sampling="pivoted_qr", rng=5)
+    m = 4 * (k + 10)  # the sub-sample the pivots are chosen from (4x the sketch size)
     assert O.count == m * m + 2000 * k * 2
-    uni = skeleton_approx(K, k, k, sampling="uniform", rng=5)
+    uni = skeleton_approx(K, n_rows=k, n_cols=k, sampling="uniform", rng=5)
     e_piv, e_uni = piv.error(D), uni.error(D)
     assert e_piv < 1e-4 and e_piv < e_uni / 10
 
 
 def test_oracle_float32_stays_float32():
     x = np.random.default_rng(6).random((200, 2)).astype(np.float32)
-    cur = skeleton_approx(KernelMatrix(x, bandwidth=0.3), 30, 30, rng=0)
+    cur = skeleton_approx(KernelMatrix(x, bandwidth=0.3), n_rows=30, n_cols=30, rng=0)
     assert cur.C.dtype == cur.U.dtype == cur.R.dtype == np.float32
     D = gaussian_reference(x, x, 0.3).astype(np.float32)
     dense = skeleton_approx(D, rows=cur.row_idx, cols=cur.col_idx)
@@ -152,17 +152,17 @@ class NotArray(DenseOracle):
 )
 def test_oracle_returning_wrong_result(cls, exc, pattern):
     with pytest.raises(exc, match=pattern):
-        skeleton_approx(cls(np.ones((50, 40))), 5, 5, rng=0)
+        skeleton_approx(cls(np.ones((50, 40))), n_rows=5, n_cols=5, rng=0)
 
 
 def test_oracle_non_finite_entries_and_options_that_read_everything():
     A = low_rank(60, 50, 3, rng=0)
     A[7, :] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        skeleton_approx(DenseOracle(A), 60, 10, rng=0)  # every row sampled: row 7 is read
+        skeleton_approx(DenseOracle(A), n_rows=60, n_cols=10, rng=0)  # every row sampled: row 7 is read
     O = DenseOracle(low_rank(60, 50, 3, rng=0))
     for kwargs in (dict(sampling="leverage", rank=3), dict(core="optimal"), dict(sampling="deim", rank=3)):
         with pytest.raises(ValueError, match="entry oracle"):
-            skeleton_approx(O, 10, 10, rng=0, **kwargs)
+            skeleton_approx(O, n_rows=10, n_cols=10, rng=0, **kwargs)
     with pytest.raises(ValueError, match="entry oracle"):
         incoherence(O, 3)

@@ -46,7 +46,7 @@ n, d, r = 500, 300, 6
 X = low_rank(n, d, r, mu=2.0, rng=rng)
 mu = incoherence(X, r).mu
 k_rows, k_cols = default_sample_count(r, n, d, mu=mu)     # ceil(mu r ln max(n, d))
-cur = skeleton_approx(X, k_rows, k_cols, core="pinv", rng=1)
+cur = skeleton_approx(X, n_rows=k_rows, n_cols=k_cols, core="pinv", rng=1)
 print(f"mu = {mu:.2f}; sampled {k_rows} rows and {k_cols} columns of {n} x {d}")
 print(f"C {cur.C.shape}, U {cur.U.shape}, R {cur.R.shape}")
 print(f"relative error ||X - CUR||_F / ||X||_F = {cur.error(X):.2e}")
@@ -75,7 +75,7 @@ print(np.allclose(cur @ v, X @ v))
 #   Frobenius norm, which reads all of $X$.
 
 # %%
-Ik = skeleton_approx(X, k_rows, k_cols, rng=1)       # the same indices for every core
+Ik = skeleton_approx(X, n_rows=k_rows, n_cols=k_cols, rng=1)       # the same indices for every core
 rows, cols = Ik.row_idx, Ik.col_idx
 E = noise((n, d), 1e-4, ord=2, rng=2)
 sv = np.linalg.svd((X + E)[np.ix_(rows, cols)], compute_uv=False)
@@ -124,7 +124,7 @@ print(f"mu = {incoherence(Xc).mu:.0f}")
 for rule in ("uniform", "leverage", "pivoted_qr", "deim", "maxvol"):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # uniform: a zero intersection
-        c = skeleton_approx(Xc, 40, 40, rank=6, sampling=rule, rng=5)
+        c = skeleton_approx(Xc, n_rows=40, n_cols=40, rank=6, sampling=rule, rng=5)
     print(f"{rule:11s} relative error {c.error(Xc):.1e}")
 
 # %% [markdown]

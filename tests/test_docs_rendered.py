@@ -235,7 +235,8 @@ def test_page_renders_in_a_browser(name, site, screenshots, tmp_path):
     assert not errors and "<mjx-merror" not in dom, errors
     # what is shown holds no raw markup, and no TeX delimiters left for MathJax outside code
     text, _, _ = docs_checks.parse_page_source(dom)
-    assert not docs_checks.find_raw_markup(text)
+    raw = docs_checks.find_raw_markup(text)
+    assert not raw, raw
     without_code = re.sub(r"<(pre|code)\b.*?</\1>", "", dom, flags=re.S)
     prose, _, _ = docs_checks.parse_page_source(without_code)
     left = [m.start() for m in re.finditer(r"\\[(\[]", prose)]

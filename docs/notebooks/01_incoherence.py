@@ -92,7 +92,7 @@ for ax, (name, M) in zip(axes, mats.items()):
     ax.set_title(f"{name}: $\\mu$ = {inc.mu:.1f}", loc="left")
     ax.set_ylabel(r"leverage $\ell_i$")
 axes[-1].set_xlabel("row $i$")
-axes[-1].legend(loc="upper right")
+axes[-1].legend(loc="center right")
 plt.show()
 
 # %% [markdown]

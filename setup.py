@@ -1,4 +1,9 @@
-"""Installation script for ``skeleton`` (metadata lives here; build system in pyproject.toml)."""
+"""Installation script for ``skeleton`` (metadata lives here; build system in pyproject.toml).
+
+The distribution is named ``skeleton-cur`` (``skeleton`` on the package index is an
+unrelated project); the package it installs is still ``import skeleton`` and the command
+is still ``skeleton``.
+"""
 from setuptools import find_packages, setup
 
 TEST = [
@@ -15,11 +20,14 @@ DOCS = [
     "myst-nb>=1.0",
     "jupytext>=1.16",
     "nbclient>=0.10",
+    "nbconvert>=7",
     "ipykernel>=6",
+    # MathJax 3 served from the built site (docs/conf.py copies it): no CDN
+    "sphinx-mathjax-offline>=0.0.2",
 ]
 
 setup(
-    name="skeleton",
+    name="skeleton-cur",
     version="0.1.0",
     description=(
         "Incoherence, skeleton (CUR) approximation, Fourier smoothing and skeleton "

@@ -1,23 +1,26 @@
-"""Skeleton and Nystrom attention vs softmax attention: error and time as n grows.
+r"""Skeleton and Nystrom attention vs softmax attention: error and time as n grows.
 
-Softmax attention costs O(n^2 d).  Skeleton attention (eq. (1) of Wang et al., arXiv
-2408.08567) costs O(n (s1 + s2) d): a column path (softmax over s1 sampled tokens)
-plus a row path (over s2 sampled features), layer-normalised and averaged.  The
-Nystromformer (Xiong et al., AAAI 2021) with m landmarks costs O(n m d + m^3).
+Softmax attention costs :math:`O(n^2 d)`.  Skeleton attention (eq. (1) of Wang et al.,
+arXiv 2408.08567) costs :math:`O(n (s_1 + s_2) d)`: a column path (softmax over
+:math:`s_1` sampled tokens) plus a row path (over :math:`s_2` sampled features),
+layer-normalised and averaged.  The Nyströmformer (Xiong et al., AAAI 2021) with
+:math:`m` landmarks costs :math:`O(nmd + m^3)`.
 
 Error.  The full eq. (1) output is a different operator from softmax attention (it
 layer-normalises and adds a feature-mixing row path), so its distance to softmax
 attention says nothing about approximation quality.  What approximates softmax
 attention is the column path ``column_attention`` (token sampling); its relative
-Frobenius error against the dense ``softmax_attention`` is measured for s1 = 16 and
-s1 = 64 beside Nystrom at the same cost (m = s1).
+Frobenius error against the dense ``softmax_attention`` is measured for
+:math:`s_1 = 16` and :math:`s_1 = 64` beside Nyström at the same cost
+(:math:`m = s_1`).
 
 Time.  Wall-clock median over repeats (a warm-up call excluded), single-threaded
-BLAS/FFT (threadpoolctl), for softmax, the full skeleton attention (s1 = s2 = 8, the
-paper's LRA setting) and Nystrom (m = 16).  Timings are measurements of this machine,
-reported, never asserted.
+BLAS/FFT (threadpoolctl), for softmax, the full skeleton attention
+(:math:`s_1 = s_2 = 8`, the paper's LRA setting) and Nyström (:math:`m = 16`).
+Timings are measurements of this machine, reported, never asserted.
 
-Tokens: X ~ N(0, 1) (n x d), Q = X W_Q etc. with W ~ N(0, 1/d) (d = 64).
+Tokens: :math:`X \sim N(0, 1)` (:math:`n\times d`), :math:`Q = XW_Q` etc. with
+:math:`W \sim N(0, 1/d)` (:math:`d = 64`).
 """
 
 from __future__ import annotations

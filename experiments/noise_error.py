@@ -1,26 +1,29 @@
-"""Skeleton approximation error vs noise level, per core, beside Proposition 1's bound.
+r"""Skeleton approximation error vs noise level, per core, beside Proposition 1's bound.
 
-Proposition 1 (Wang et al., arXiv 2408.08567; restated in CLAIMS.md): for a rank-r,
-mu-incoherent X (n >= d) and noise E, sampling O(mu r log n) rows and columns of X + E
-uniformly gives, with high probability,
+Proposition 1 (Wang et al., arXiv 2408.08567; restated in CLAIMS.md): for a rank-:math:`r`,
+:math:`\mu`-incoherent :math:`X` (:math:`n \ge d`) and noise :math:`E`, sampling
+:math:`O(\mu r\log n)` rows and columns of :math:`X + E` uniformly gives, with high
+probability,
 
-    ||X - C U R|| <= O( ||E|| sqrt(n d) / (mu r log n) ),
+.. math::
+
+    \|X - CUR\| \le O\Big(\|E\|\,\frac{\sqrt{nd}}{\mu r\log n}\Big),
 
 where the proof goes through Hamm & Huang (2021, Cor. 4.3),
-``||X - C U R|| <= O(sqrt(n d / (l_C l_R))) ||E||``.  The core U is not specified;
-we measure the three cores of :func:`skeleton.skeleton_approx` (``pinv``,
+:math:`\|X - CUR\| \le O\big(\sqrt{nd/(\ell_C\ell_R)}\big)\,\|E\|`.  The core :math:`U` is
+not specified; we measure the three cores of :func:`skeleton.skeleton_approx` (``pinv``,
 ``truncated``, ``optimal``).
 
-How the bound is drawn.  The O(.) hides an unknown constant C.  Panel (a) sweeps
-||E|| at fixed size; panel (b) sweeps n at fixed relative noise.  In each panel the
-bound's *shape* ``||E|| sqrt(nd)/(mu r log n)`` is drawn with C fitted to the
-``truncated`` core: the smallest C for which the curve lies above every measured
-median of that core (the fitted C and the point where it is attained are in the JSON).
-A bound that only holds with a constant growing along the sweep shows up as measured
-points bending away from the drawn line.
+How the bound is drawn.  The :math:`O(\cdot)` hides an unknown constant :math:`C`.  Panel
+(a) sweeps :math:`\|E\|` at fixed size; panel (b) sweeps :math:`n` at fixed relative
+noise.  In each panel the bound's *shape* :math:`\|E\|\sqrt{nd}/(\mu r\log n)` is drawn
+with :math:`C` fitted to the ``truncated`` core: the smallest :math:`C` for which the
+curve lies above every measured median of that core (the fitted :math:`C` and the point
+where it is attained are in the JSON).  A bound that only holds with a constant growing
+along the sweep shows up as measured points bending away from the drawn line.
 
-Errors are in the spectral norm (the paper's ||.||); medians and quartiles over
-``trials`` independent draws of X, E and the samples.
+Errors are in the spectral norm (the paper's :math:`\|\cdot\|`); medians and quartiles
+over ``trials`` independent draws of :math:`X`, :math:`E` and the samples.
 """
 
 from __future__ import annotations

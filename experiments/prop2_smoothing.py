@@ -1,25 +1,32 @@
-"""Smoothing of a sequence by a random convolution, against Proposition 2's bound.
+r"""Smoothing of a sequence by a random convolution, against Proposition 2's bound.
 
-Proposition 2 (Wang et al., arXiv 2408.08567; restated in CLAIMS.md): for x_1..x_n
-with max|x_t| <= a_max and max|x_t - x_{t-1}| <= b_max, and l_1..l_n i.i.d.
-(sigma^2/n^2)-sub-Gaussian, f(t) = sum_{i=1}^t l_{t+1-i} x_i satisfies, with
-probability >= 1 - delta,
+Proposition 2 (Wang et al., arXiv 2408.08567; restated in CLAIMS.md): for
+:math:`x_1,\dots,x_n` with :math:`\max_t|x_t| \le a_{\max}` and
+:math:`\max_t|x_t - x_{t-1}| \le b_{\max}`, and :math:`l_1,\dots,l_n` i.i.d.
+:math:`(\sigma^2/n^2)`-sub-Gaussian, :math:`f(t) = \sum_{i=1}^t l_{t+1-i}x_i` satisfies,
+with probability at least :math:`1 - \delta`,
 
-    |f(t) - f(t-1)| <= b_max sigma sqrt(log(2n/delta) / (2n))
-                       + a_max sigma sqrt(log(2/delta) / (2 n^2)).
+.. math::
 
-The proof ends with the maximum over t (union bound), so both readings are measured:
+    |f(t) - f(t-1)| \le b_{\max}\sigma\sqrt{\frac{\log(2n/\delta)}{2n}}
+                       + a_{\max}\sigma\sqrt{\frac{\log(2/\delta)}{2n^2}}.
 
-* ``max over t``: the (1 - delta)-quantile over draws of l of max_t |f(t) - f(t-1)|;
-* ``per t``: for each t the (1 - delta)-quantile of |f(t) - f(t-1)|, worst t shown.
+The proof ends with the maximum over :math:`t` (union bound), so both readings are
+measured:
+
+* ``max over t``: the :math:`(1 - \delta)`-quantile over draws of :math:`l` of
+  :math:`\max_t |f(t) - f(t-1)|`;
+* ``per t``: for each :math:`t` the :math:`(1 - \delta)`-quantile of
+  :math:`|f(t) - f(t-1)|`, worst :math:`t` shown.
 
 Either reading holds when the measured quantile lies below the bound; the failure
-rates (the fraction of draws above the bound) are in the JSON beside delta.
-f(0) = 0, so t runs over 1..n.  Laws of l, each with variance exactly sigma^2/n^2
-(for these laws the variance is also the optimal sub-Gaussian variance proxy):
-Gaussian, Rademacher, uniform.  Inputs (a_max, b_max measured from the sequence):
-constant, alternating (+1, -1, ...), a sinusoid, a random walk scaled into [-1, 1],
-i.i.d. uniform values.  f is computed as a causal linear convolution by FFT.
+rates (the fraction of draws above the bound) are in the JSON beside :math:`\delta`.
+:math:`f(0) = 0`, so :math:`t` runs over :math:`1,\dots,n`.  Laws of :math:`l`, each with
+variance exactly :math:`\sigma^2/n^2` (for these laws the variance is also the optimal
+sub-Gaussian variance proxy): Gaussian, Rademacher, uniform.  Inputs (:math:`a_{\max}`,
+:math:`b_{\max}` measured from the sequence): constant, alternating
+(:math:`+1, -1, \dots`), a sinusoid, a random walk scaled into :math:`[-1, 1]`, i.i.d.
+uniform values.  :math:`f` is computed as a causal linear convolution by FFT.
 """
 
 from __future__ import annotations

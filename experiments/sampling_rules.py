@@ -1,21 +1,24 @@
-"""Error vs number of sampled rows/columns for five selection rules.
+r"""Error vs number of sampled rows/columns for five selection rules.
 
 Rules (:mod:`skeleton.sampling`): uniform (the paper's and Chiu & Demanet's),
 leverage-score sampling (Drineas, Mahoney & Muthukrishnan 2008), pivoted QR, DEIM
 (Sorensen & Embree 2016) and maxvol (Goreinov et al. 2010).  Matrices: an incoherent
-low-rank matrix (mu near 1); a "localized" one whose first left singular vector lives
-on only m rows (the other r - 1 spread), so mu ~ n/(r m); and the spiky
-:func:`skeleton.matrices.coherent` matrix (r non-zero rows, mu = n/r, the maximum).
+low-rank matrix (:math:`\mu` near 1); a "localized" one whose first left singular vector
+lives on only :math:`m` rows (the other :math:`r - 1` spread), so
+:math:`\mu \approx n/(rm)`; and the spiky :func:`skeleton.matrices.coherent` matrix
+(:math:`r` non-zero rows, :math:`\mu = n/r`, the maximum).
 
-Why mu predicts where uniform sampling breaks: exact recovery from k rows needs the
-sampled rows of the left singular basis W (n x r) to have rank r.  If the leverage
-mass sits on few rows (large mu = n/r max_i ||W_i||^2), k uniform rows miss them with
-probability about (1 - m/n)^k = (1 - 1/(mu r))^k, so k must grow like mu r log n (Chiu & Demanet
-2013, Thm. 1.1; the dashed line in each panel).  The other rules look at W (or a
-sketch) and pick the heavy rows whatever mu is.
+Why :math:`\mu` predicts where uniform sampling breaks: exact recovery from :math:`k`
+rows needs the sampled rows of the left singular basis :math:`W` (:math:`n\times r`) to
+have rank :math:`r`.  If the leverage mass sits on few rows (large
+:math:`\mu = \tfrac{n}{r}\max_i \|W_i\|^2`), :math:`k` uniform rows miss them with
+probability about :math:`(1 - m/n)^k = (1 - 1/(\mu r))^k`, so :math:`k` must grow like
+:math:`\mu r\log n` (Chiu & Demanet 2013, Thm. 1.1; the dashed line in each panel).  The
+other rules look at :math:`W` (or a sketch) and pick the heavy rows whatever
+:math:`\mu` is.
 
-Noiseless rank-r matrices, ``truncated`` core at rank r, relative Frobenius error;
-"recovered" means relative error <= 1e-8.
+Noiseless rank-:math:`r` matrices, ``truncated`` core at rank :math:`r`, relative
+Frobenius error; "recovered" means relative error :math:`\le 10^{-8}`.
 """
 
 from __future__ import annotations

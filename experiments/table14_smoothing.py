@@ -1,27 +1,29 @@
-"""mu at rank 16 and 32 before and after smoothing, beside the paper's Table 14.
+r"""mu at rank 16 and 32 before and after smoothing, beside the paper's Table 14.
 
 Appendix E / Table 14 of Wang et al. (arXiv 2408.08567; restated in CLAIMS.md) reports
-mu "at rank r" (Definition 1 applied to the top-r singular subspaces, as
-:func:`skeleton.incoherence` with ``rank=r``) of trained token matrices X and of
-their smoothed versions X_smooth, for LRA Text and Pathfinder, and claims "the
-average incoherence value reduced 30%".  Trained LRA token matrices are not
-available here, so this experiment measures the same quantity on synthetic token
-families (n x d, d = 64 as the paper's LRA setting) and several smoothers, and puts
-the paper's numbers beside them.  Only the paper's numbers come from the paper; all
-other numbers are computed.
+:math:`\mu` "at rank :math:`r`" (Definition 1 applied to the top-:math:`r` singular
+subspaces, as :func:`skeleton.incoherence` with ``rank=r``) of trained token matrices
+:math:`X` and of their smoothed versions :math:`X_{\text{smooth}}`, for LRA Text and
+Pathfinder, and claims "the average incoherence value reduced 30%".  Trained LRA token
+matrices are not available here, so this experiment measures the same quantity on
+synthetic token families (:math:`n\times d`, :math:`d = 64` as the paper's LRA setting)
+and several smoothers, and puts the paper's numbers beside them.  Only the paper's
+numbers come from the paper; all other numbers are computed.
 
 Smoothers (:mod:`skeleton.smoothing`):
 
 * ``kaiming r=8``: the paper's appendix ``Smoother`` at initialisation (an untrained
-  random kernel, ``kaiming_kernel(distribution="normal")``), r = 8 segments,
+  random kernel, ``kaiming_kernel(distribution="normal")``), :math:`r = 8` segments,
   circular (the paper's computation).  This is the control: a smoother that has not
   learned anything.
 * ``kaiming r=d``: the repository's variant (``kaiming_uniform_``, no averaging).
-* ``gaussian w=4`` and ``moving avg w=8``: causal time-domain kernels, r = d (with
-  identical kernel columns and r = 8 segments X_smooth would have rank <= 8, so mu at
-  rank 16 or 32 would not be defined), linear (causal) convolution.
-* ``legt s=8``: the HiPPO-LegT kernel with r = 8 segments of s = 8 Legendre
-  coefficients (Proposition 3's construction), theta = n/8, linear convolution.
+* ``gaussian w=4`` and ``moving avg w=8``: causal time-domain kernels, :math:`r = d`
+  (with identical kernel columns and :math:`r = 8` segments :math:`X_{\text{smooth}}`
+  would have rank at most 8, so :math:`\mu` at rank 16 or 32 would not be defined),
+  linear (causal) convolution.
+* ``legt s=8``: the HiPPO-LegT kernel with :math:`r = 8` segments of :math:`s = 8`
+  Legendre coefficients (Proposition 3's construction), :math:`\theta = n/8`, linear
+  convolution.
 
 Each entry is the mean (standard error) over independent draws, as in Table 14.
 """

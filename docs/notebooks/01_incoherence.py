@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Incoherence and leverage scores
+# # Tutorial 1: measuring incoherence
 #
 # Skeleton (CUR) approximation rebuilds a matrix from a few of its rows and columns.
 # Whether a *random* handful of rows is enough depends on how the matrix's
@@ -52,6 +52,8 @@ import numpy as np
 from skeleton import incoherence
 from skeleton.matrices import coherent, low_rank
 
+plt.rcParams.update({"figure.figsize": (7, 3.5), "figure.dpi": 100,
+                     "font.size": 11, "figure.constrained_layout.use": True})
 rng = np.random.default_rng(0)
 
 # %% [markdown]
@@ -82,15 +84,15 @@ mats = {
     "low_rank(mu=20)": low_rank(300, 200, 5, mu=20.0, rng=2),
     "coherent": coherent(300, 200, 5, rng=3),
 }
-fig, axes = plt.subplots(1, 3, figsize=(12, 3), sharey=True)
+fig, axes = plt.subplots(3, 1, figsize=(7, 6.5), sharex=True)
 for ax, (name, M) in zip(axes, mats.items()):
     inc = incoherence(M, 5)
-    ax.stem(inc.row_leverage, markerfmt=" ")
-    ax.axhline(5 / 300, color="C1", ls="--", label="r/n (perfectly spread)")
-    ax.set_title(f"{name}: mu = {inc.mu:.1f}")
-    ax.set_xlabel("row i")
-axes[0].set_ylabel("leverage score")
-axes[0].legend()
+    ax.plot(inc.row_leverage, ".", ms=4)
+    ax.axhline(5 / 300, color="C1", ls="--", label="$r/n$ (perfectly spread)")
+    ax.set_title(f"{name}: $\\mu$ = {inc.mu:.1f}", loc="left")
+    ax.set_ylabel(r"leverage $\ell_i$")
+axes[-1].set_xlabel("row $i$")
+axes[-1].legend(loc="center right")
 plt.show()
 
 # %% [markdown]
@@ -109,14 +111,16 @@ plt.show()
 n, d = 400, 60
 t = np.arange(n)[:, None]
 centres = rng.choice(n, 3, replace=False)
-bumps = np.exp(-((t - centres) ** 2) / (2 * 4.0**2))           # n x 3, smooth in t
+bumps = np.exp(-((t - centres) ** 2) / (2 * 4.0**2))   # n x 3, smooth in t
 smooth_coherent = bumps @ rng.standard_normal((3, d))
-rough_incoherent = rng.choice([-1.0, 1.0], (n, 3)) @ rng.choice([-1.0, 1.0], (3, d))
+signs = [-1.0, 1.0]
+rough_incoherent = rng.choice(signs, (n, 3)) @ rng.choice(signs, (3, d))
 
+# roughness: mean |x_t - x_(t-1)| / mean |x|
 for name, M in [("smooth, coherent", smooth_coherent),
                 ("rough, incoherent", rough_incoherent)]:
     tv = np.abs(np.diff(M, axis=0)).mean() / np.abs(M).mean()
-    print(f"{name:18s} mean |x_t - x_(t-1)| / mean |x| = {tv:5.2f}   "
+    print(f"{name:18s} roughness {tv:5.2f}   "
           f"mu = {incoherence(M, 3).mu:6.2f}  (max {n / 3:.0f})")
 
 # %% [markdown]
@@ -144,7 +148,8 @@ import time
 
 from scipy.sparse.linalg import aslinearoperator
 
-big = low_rank(2000, 500, 10, mu=3.0, rng=4) + 1e-6 * rng.standard_normal((2000, 500))
+big = low_rank(2000, 500, 10, mu=3.0, rng=4)
+big += 1e-6 * rng.standard_normal(big.shape)
 t0 = time.perf_counter()
 exact = incoherence(big, 10)
 t_exact = time.perf_counter() - t0
@@ -152,17 +157,22 @@ t0 = time.perf_counter()
 approx = incoherence(aslinearoperator(big), 10, method="randomized", rng=0)
 t_rand = time.perf_counter() - t0
 print(f"exact      mu = {exact.mu:.5f}  ({t_exact:.2f} s)")
-print(f"randomized mu = {approx.mu:.5f}  ({t_rand:.2f} s), gap sigma_r/sigma_r+1 = {exact.gap:.1e}")
+print(f"randomized mu = {approx.mu:.5f}  ({t_rand:.2f} s)")
+print(f"spectral gap sigma_r/sigma_r+1 = {exact.gap:.1e}")
 
 # %% [markdown]
 # Without a gap the randomized estimate is not trustworthy, and the routine says so:
 
 # %%
+import textwrap
+
 flat = rng.standard_normal((1000, 200))       # no spectral gap at rank 10
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     incoherence(flat, 10, method="randomized", rng=0)
-print([str(w.message)[:110] for w in caught])
+for w in caught:
+    print(f"{w.category.__name__}:")
+    print(textwrap.indent(textwrap.fill(str(w.message), 78), "  "))
 
 # %% [markdown]
 # **Takeaways.** $\mu$ is a property of the singular subspaces (the leverage

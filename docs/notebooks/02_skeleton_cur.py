@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # Skeleton (CUR) approximation
+# # Tutorial 2: a skeleton approximation, step by step
 #
 # Pick row indices $I$ and column indices $J$ of $X\in\mathbb{R}^{n\times d}$ and
 # form $C = X_{:,J}$ ($n\times k_c$), $R = X_{I,:}$ ($k_r\times d$) and the
@@ -39,13 +39,16 @@ import numpy as np
 from skeleton import default_sample_count, incoherence, skeleton_approx
 from skeleton.matrices import coherent, low_rank, noise
 
+plt.rcParams.update({"figure.figsize": (7, 3.8), "figure.dpi": 100,
+                     "font.size": 11, "figure.constrained_layout.use": True})
 rng = np.random.default_rng(0)
 
 # %%
 n, d, r = 500, 300, 6
 X = low_rank(n, d, r, mu=2.0, rng=rng)
 mu = incoherence(X, r).mu
-k_rows, k_cols = default_sample_count(r, n, d, mu=mu)     # ceil(mu r ln max(n, d))
+# ceil(mu r ln max(n, d)) rows and columns
+k_rows, k_cols = default_sample_count(r, n, d, mu=mu)
 cur = skeleton_approx(X, n_rows=k_rows, n_cols=k_cols, core="pinv", rng=1)
 print(f"mu = {mu:.2f}; sampled {k_rows} rows and {k_cols} columns of {n} x {d}")
 print(f"C {cur.C.shape}, U {cur.U.shape}, R {cur.R.shape}")
@@ -75,14 +78,17 @@ print(np.allclose(cur @ v, X @ v))
 #   Frobenius norm, which reads all of $X$.
 
 # %%
-Ik = skeleton_approx(X, n_rows=k_rows, n_cols=k_cols, rng=1)       # the same indices for every core
+# the same indices for every core
+Ik = skeleton_approx(X, n_rows=k_rows, n_cols=k_cols, rng=1)
 rows, cols = Ik.row_idx, Ik.col_idx
 E = noise((n, d), 1e-4, ord=2, rng=2)
 sv = np.linalg.svd((X + E)[np.ix_(rows, cols)], compute_uv=False)
 plt.semilogy(sv, "o")
-plt.axhline(1e-4, color="C1", ls="--", label="||E||")
+plt.axhline(1e-4, color="C1", ls="--", label=r"$\|E\|_2$")
 plt.axvline(r - 0.5, color="k", lw=0.8)
 plt.title("singular values of the noisy intersection")
+plt.xlabel("index $i$")
+plt.ylabel(r"$\sigma_i\,((X + E)_{I,J})$")
 plt.legend()
 plt.show()
 
@@ -96,9 +102,9 @@ for level in levels:
         errors[core].append(np.linalg.norm(X - c.to_array(), 2))
 for core, e in errors.items():
     plt.loglog(levels, e, "o-", label=core)
-plt.loglog(levels, levels, "k:", label="||E||")
-plt.xlabel("||E||_2")
-plt.ylabel("||X - CUR||_2")
+plt.loglog(levels, levels, "k:", label=r"$\|E\|_2$")
+plt.xlabel(r"noise $\|E\|_2$")
+plt.ylabel(r"error $\|X - CUR\|_2$")
 plt.legend()
 plt.show()
 
@@ -123,8 +129,10 @@ Xc = coherent(500, 300, 6, rng=4)
 print(f"mu = {incoherence(Xc).mu:.0f}")
 for rule in ("uniform", "leverage", "pivoted_qr", "deim", "maxvol"):
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)   # uniform: a zero intersection
-        c = skeleton_approx(Xc, n_rows=40, n_cols=40, rank=6, sampling=rule, rng=5)
+        # uniform: the sampled intersection is zero, and it says so
+        warnings.simplefilter("ignore", RuntimeWarning)
+        c = skeleton_approx(Xc, rank=6, n_rows=40, n_cols=40, sampling=rule,
+                            rng=5)
     print(f"{rule:11s} relative error {c.error(Xc):.1e}")
 
 # %% [markdown]

@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # The smoothing operator
+# # Tutorial 3: the smoothing operator in code
 #
 # S3Attention (Wang et al., arXiv 2408.08567, eqs. (2)-(4)) smooths the token
 # matrix $X\in\mathbb{R}^{n\times d}$ along the sequence before sampling it.
@@ -50,9 +50,12 @@ import numpy as np
 import scipy.fft
 
 from skeleton import incoherence
-from skeleton.smoothing import (kaiming_kernel, legt_kernel, moving_average_kernel,
-                                segment_average, smooth, smooth_full, to_frequency)
+from skeleton.smoothing import (kaiming_kernel, legt_kernel,
+                                moving_average_kernel, segment_average, smooth,
+                                smooth_full, to_frequency)
 
+plt.rcParams.update({"figure.figsize": (7, 3.5), "figure.dpi": 100,
+                     "font.size": 11, "figure.constrained_layout.use": True})
 rng = np.random.default_rng(0)
 n, d, r = 512, 64, 8
 
@@ -65,8 +68,8 @@ n, d, r = 512, 64, 8
 
 # %%
 X = rng.standard_normal((n, d))
-L = kaiming_kernel(n, d, rng=1)                         # (n//2 + 1) x d, complex
-XS = segment_average(X, r, repeat=True)                 # n x d, r distinct columns
+L = kaiming_kernel(n, d, rng=1)           # (n//2 + 1) x d, complex
+XS = segment_average(X, r, repeat=True)   # n x d, r distinct columns
 reference = scipy.fft.irfft(scipy.fft.rfft(XS, axis=0) * L, n, axis=0)
 fast = smooth(X, L, r)
 print("max |fast - reference| =", np.abs(fast - reference).max())
@@ -79,7 +82,7 @@ print("distinct columns of XS:", np.unique(XS.round(12), axis=1).shape[1])
 
 # %%
 def count_transforms(fn):
-    """Run fn() with scipy.fft.rfft / irfft wrapped by counters (one per column)."""
+    """Run fn() with scipy.fft.rfft / irfft counting the columns transformed."""
     counts = {"forward": 0, "inverse": 0}
     originals = {"rfft": scipy.fft.rfft, "irfft": scipy.fft.irfft}
 
@@ -100,8 +103,9 @@ def count_transforms(fn):
     return counts
 
 
-L0 = scipy.fft.irfft(L, n, axis=0)          # the time-domain kernel of the full form
-print("full form F^-1[F(X) F(L0)]:", count_transforms(lambda: smooth_full(X, L0)))
+L0 = scipy.fft.irfft(L, n, axis=0)    # the time-domain kernel of the full form
+print("full form F^-1[F(X) F(L0)]:",
+      count_transforms(lambda: smooth_full(X, L0)))
 print("smooth, r + d form        :", count_transforms(lambda: smooth(X, L, r)))
 print(f"3d = {3 * d}, r + d = {r + d}")
 
@@ -116,18 +120,20 @@ print(f"3d = {3 * d}, r + d = {r + d}")
 
 # %%
 x = np.zeros((n, 1))
-x[-40:] = 1.0                                             # a step at the very end
-K = moving_average_kernel(n, 1, 64)                       # causal window of 64
+x[-40:] = 1.0                                   # a step at the very end
+K = moving_average_kernel(n, 1, 64)             # causal window of 64
 circ = smooth(x, K, 1, domain="time", mode="circular")
 lin = smooth(x, K, 1, domain="time", mode="linear")
-plt.figure(figsize=(8, 3))
+plt.figure(figsize=(7, 3))
 plt.plot(x, label="input")
 plt.plot(circ, label="circular (wraps around)")
 plt.plot(lin, "--", label="linear (causal)")
-plt.xlabel("t")
+plt.xlabel("position $t$ in the sequence")
+plt.ylabel("value")
 plt.legend()
 plt.show()
-print("circular output at t = 0..3:", circ[:4, 0].round(3), " linear:", lin[:4, 0])
+print("circular output at t = 0..3:", circ[:4, 0].round(3))
+print("linear output at t = 0..3:  ", lin[:4, 0])
 
 # %% [markdown]
 # The LegT kernel of `legt_kernel` is exactly the impulse response of the
@@ -165,14 +171,17 @@ print("circular vs recurrence:", np.abs(circ - states).max())
 
 # %%
 def mu_pair(X, L, rank):
-    return incoherence(X, rank).mu, incoherence(np.ascontiguousarray(smooth(X, L, r)), rank).mu
+    """mu at `rank` of X and of X smoothed with the spectrum L."""
+    smoothed = np.ascontiguousarray(smooth(X, L, r))
+    return incoherence(X, rank).mu, incoherence(smoothed, rank).mu
 
 
 gaussian_tokens = rng.standard_normal((n, d))
 outlier_tokens = rng.standard_normal((n, d))
 outlier_tokens[rng.choice(n, 4, replace=False)] *= 10.0
 L = kaiming_kernel(n, d, rng=2)
-for name, T in [("gaussian tokens", gaussian_tokens), ("4 outlier tokens", outlier_tokens)]:
+for name, T in [("gaussian tokens", gaussian_tokens),
+                ("4 outlier tokens", outlier_tokens)]:
     for rank in (16, 32):
         before, after = mu_pair(T, L, rank)
         print(f"{name:17s} rank {rank}: mu {before:5.2f} -> {after:5.2f} "

@@ -37,6 +37,7 @@ __all__ = [
     "check_positive",
     "check_float_dtype",
     "check_vector",
+    "check_cast",
     "check_real_matrix",
 ]
 
@@ -271,7 +272,8 @@ def check_vector(v, name, *, size=None, backend=None, dtype=None, check_finite=T
     dtype : dtype, optional
         Working dtype of the result (default: :func:`result_dtype` of ``v``).
     check_finite : bool, default True
-        Raise ValueError on NaN/inf.
+        Raise ValueError on NaN/inf, and on finite values that the cast to ``dtype``
+        overflows (:func:`check_cast`).
 
     Returns
     -------
@@ -294,27 +296,59 @@ def check_vector(v, name, *, size=None, backend=None, dtype=None, check_finite=T
         raise TypeError(f"{name} must be real, got dtype {v.dtype}")
     if backend is not None:
         v = backend.asarray(v)
-    if check_finite:
-        _raise_if_nonfinite(v, name)
     target = np.dtype(work if dtype is None else dtype)
-    if v.dtype == target:
-        return v
-    return backend.astype(v, target) if backend is not None else v.astype(target)
+    if backend is None:
+        from ._backend import backend_for
+
+        backend = backend_for(v, name)
+    return check_cast(v, target, name, backend, check_finite)
 
 
-def check_real_matrix(X, name, check):
+def check_cast(A, dtype, name, backend, check=True):
+    """``A`` (an array of ``backend``) in ``dtype``, with the finiteness check.
+
+    When ``check``: raise ValueError naming ``name`` if ``A`` holds NaN/inf, and also
+    if the cast to a narrower floating dtype (float64 data for a float32 computation)
+    turns finite entries into infinities.  Reads ``A`` once: where the cast narrows,
+    the scan runs on the cast array, and ``A`` itself is read again only to word the
+    error.
+    """
+    dtype = np.dtype(dtype)
+    src = np.dtype(A.dtype)
+    narrowing = src.kind in "fc" and dtype.kind in "fc" and dtype.itemsize < src.itemsize
+    if not narrowing:
+        if check:
+            _raise_if_nonfinite(A, name)
+        return backend.astype(A, dtype)
+    with np.errstate(over="ignore"):  # an overflow is reported below, naming the argument
+        B = backend.astype(A, dtype)
+    if check and not bool(backend.all_finite(B)):
+        _raise_if_nonfinite(A, name)
+        raise ValueError(
+            f"{name} holds values beyond the range of {dtype} (the dtype the computation "
+            f"runs in, from the other inputs); rescale {name} or pass higher-precision inputs"
+        )
+    return B
+
+
+def check_real_matrix(X, name, check, *, dtype=None, backend=None):
     """Validate a real 2-D array argument of the smoothing and attention routines.
 
     Returns ``(X, dtype, backend)``: ``X`` in its working float dtype (``check_matrix``'s
-    rules), that dtype, and the array's backend.  Raises TypeError for complex input and,
-    when ``check`` is true, ValueError for NaN/inf (reads all of ``X``).
+    rules) or in ``dtype`` when given, that dtype, and the backend (``X``'s own, or
+    ``backend`` when given: ``X`` is moved onto it).  Raises TypeError for complex
+    input and, when ``check`` is true, ValueError for NaN/inf and for values the cast
+    to ``dtype`` overflows (reads all of ``X`` once).
     """
     from ._backend import backend_for  # the backend module sits above validation
 
-    X, dtype = check_matrix(X, name)
-    if dtype.kind == "c":
+    X, work = check_matrix(X, name)
+    if work.kind == "c":
         raise TypeError(f"{name} must be real, got dtype {X.dtype}")
-    backend = backend_for(X, name)
-    if check:
-        check_finite(X, name)
-    return backend.astype(X, dtype), dtype, backend
+    if backend is None:
+        backend = backend_for(X, name)
+    else:
+        backend_for(X, name)  # a TypeError naming the argument for an unsupported type
+        X = backend.asarray(X)
+    target = work if dtype is None else np.dtype(dtype)
+    return check_cast(X, target, name, backend, check), target, backend

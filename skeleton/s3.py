@@ -270,10 +270,10 @@ def s3_block(X, W_Q, W_K, W_V, kernel, r, s1, s2, *, heads=1, rng=None, stem=Non
     heads = check_int(heads, "heads", low=1)
     Ws = []
     for name, W in (("W_Q", W_Q), ("W_K", W_K), ("W_V", W_V)):
-        W, _, _ = check_real_matrix(W, name, check_finite)
+        W, _, _ = check_real_matrix(W, name, check_finite, dtype=dtype, backend=backend)
         if W.shape[0] != d:
             raise ValueError(f"{name} must have d = {d} rows, got shape {tuple(W.shape)}")
-        Ws.append(backend.astype(backend.asarray(W), dtype))
+        Ws.append(W)
     width = Ws[0].shape[1]
     if Ws[1].shape[1] != width or Ws[2].shape[1] != width:
         raise ValueError(

@@ -19,8 +19,8 @@ import numpy as np
 
 from ._normalization import standardize_rows
 from ._validation import (
+    check_cast,
     check_choice,
-    check_finite as _finite_or_raise,
     check_int,
     check_matrix,
     check_positive,
@@ -67,9 +67,7 @@ def check_stem_options(n, d, dtype, backend, check, weight, bias=None, *, kernel
         )
     if wdtype.kind == "c":
         raise TypeError(f"weight must be real, got dtype {W.dtype}")
-    if check:
-        _finite_or_raise(W, "weight")
-    W = backend.astype(backend.asarray(W), dtype)
+    W = check_cast(backend.asarray(W), dtype, "weight", backend, check)
     d_out = W.shape[0]
     if (running_mean is None) != (running_var is None):
         raise ValueError("running_mean and running_var must be given together")
@@ -200,7 +198,7 @@ def conv_stem(X_smooth, X, weight, bias, *, kernel_size=3, activation="relu", ep
     ((10, 4), True)
     """
     Xs, dtype, backend = check_real_matrix(X_smooth, "X_smooth", check_finite)
-    X0, dtype0, _ = check_real_matrix(X, "X", check_finite)
+    X0, dtype0, _ = check_real_matrix(X, "X", check_finite, backend=backend)
     if Xs.shape != X0.shape:
         raise ValueError(f"X_smooth and X must have the same shape, got {tuple(Xs.shape)} and {tuple(X0.shape)}")
     dtype = np.promote_types(dtype, dtype0)
@@ -208,4 +206,4 @@ def conv_stem(X_smooth, X, weight, bias, *, kernel_size=3, activation="relu", ep
     p = check_stem_options(n, d, dtype, backend, check_finite, weight, bias, kernel_size=kernel_size,
                            activation=activation, eps=eps, bn_weight=bn_weight, bn_bias=bn_bias,
                            running_mean=running_mean, running_var=running_var)
-    return apply_stem(backend.astype(Xs, dtype), backend.astype(backend.asarray(X0), dtype), p, backend.xp)
+    return apply_stem(backend.astype(Xs, dtype), backend.astype(X0, dtype), p, backend.xp)

@@ -82,8 +82,8 @@ def standardize_scaled(C1, k, eps):
     the float range (c tiny) the variance is negligible against eps and the result is
     ``c (C1 - mu1) / sqrt(eps)``.
     """
-    mu = C1.mean(axis=1, keepdims=True)
-    D = C1 - mu
+    D = C1 - C1[:, :1]  # shifted: a constant row gives D = 0 exactly
+    D = D - D.mean(axis=1, keepdims=True)
     var = (D**2).mean(axis=1, keepdims=True)
     if -2 * k + math.log2(max(eps, 1e-300)) < 1000:
         term = math.ldexp(eps, -2 * k) if eps > 0 else 0.0
@@ -101,9 +101,9 @@ def dense_ln(Y, eps, w=None, b=None):
     return Z
 
 
-def dense_stem(Xs, X, W, b, act, eps, gamma=None, beta=None, rm=None, rv=None):
-    """Conv1d (zero padding, cross-correlation) -> BatchNorm1d(n) -> act, by loops."""
-    n, d = X.shape
+def dense_conv1d(Xs, X, W, b):
+    """PyTorch's Conv1d (cross-correlation, zero padding (k-1)/2) of [Xs, X], by loops."""
+    n = X.shape[0]
     Z = np.concatenate([Xs, X], axis=1)
     k = W.shape[2]
     p = (k - 1) // 2
@@ -116,6 +116,13 @@ def dense_stem(Xs, X, W, b, act, eps, gamma=None, beta=None, rm=None, rv=None):
                 if 0 <= tt < n:
                     acc += W[o, :, q] @ Z[tt]
             C[t, o] = acc
+    return C
+
+
+def dense_stem(Xs, X, W, b, act, eps, gamma=None, beta=None, rm=None, rv=None):
+    """Conv1d -> BatchNorm1d(n) (batch statistics, or rm/rv) -> act."""
+    n = X.shape[0]
+    C = dense_conv1d(Xs, X, W, b)
     mu = C.mean(axis=1) if rm is None else rm
     var = C.var(axis=1) if rv is None else rv
     gamma = np.ones(n) if gamma is None else gamma

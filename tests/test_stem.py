@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from _references_s3 import as_matrix, dense_stem, standardize_scaled
+from _references_s3 import as_matrix, dense_conv1d, dense_stem, standardize_scaled
 from skeleton.stem import conv_stem
 
 
@@ -91,24 +91,11 @@ def test_batch_statistics_at_extreme_scales(k):
     c = math.ldexp(1.0, k)
     for act in ("relu", "elu"):
         got = conv_stem(Xs * c, X * c, W, b * c, activation=act)
-        C = _conv_only(Xs, X, W, b)
+        C = dense_conv1d(Xs, X, W, b)
         H = standardize_scaled(C, k, 1e-5)
         ref = np.maximum(H, 0) if act == "relu" else np.where(H > 0, H, np.expm1(np.minimum(H, 0)))
         assert np.isfinite(got).all() and np.abs(ref).max() > 0
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
-
-
-def _conv_only(Xs, X, W, b):
-    """The convolution C of the stem (before BatchNorm), by loops."""
-    n = X.shape[0]
-    Z = np.concatenate([Xs, X], axis=1)
-    p = (W.shape[2] - 1) // 2
-    C = np.zeros((n, W.shape[0]))
-    for t in range(n):
-        for q in range(W.shape[2]):
-            if 0 <= t + q - p < n:
-                C[t] += W[:, :, q] @ Z[t + q - p]
-    return C + b
 
 
 def test_constant_rows_with_eps_zero():

@@ -24,7 +24,7 @@ import numpy as np
 from .._fft import _fft_module, next_fast_len
 from .._validation import (
     check_choice,
-    check_finite as _finite_or_raise,
+    check_cast,
     check_int,
     check_matrix,
     check_real_matrix,
@@ -121,9 +121,7 @@ def _check_kernel(kernel, n, d, m, domain, mode, dtype, backend, check, name="ke
         if tuple(K.shape) != (n, d):
             raise ValueError(f"{name} must have shape (n, d) = {(n, d)} for domain='time'; got {tuple(K.shape)}")
         cdtype = dtype
-    if check:
-        _finite_or_raise(K, name)
-    return backend.astype(backend.asarray(K), cdtype)
+    return check_cast(backend.asarray(K), cdtype, name, backend, check)
 
 
 def smooth(X, kernel, r, *, mode="circular", domain="frequency", layout="block", workers=None,

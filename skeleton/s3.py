@@ -26,7 +26,6 @@ from ._attention_core import (
     row_path,
 )
 from ._backend import backend_for
-from ._fft import _fft_module
 from ._validation import (
     check_bool,
     check_choice,
@@ -37,8 +36,7 @@ from ._validation import (
     check_rng,
     check_vector,
 )
-from .smoothing.fourier import DOMAINS, MODES, _check_kernel, _smooth, linear_fft_length
-from .smoothing.segments import LAYOUTS, check_groups
+from .smoothing.fourier import _check_smoother, _smooth
 from .stem import apply_stem, conv_stem, stem_params_from
 
 __all__ = ["conv_stem", "s3_block", "S3Result"]
@@ -285,13 +283,8 @@ def s3_block(X, W_Q, W_K, W_V, kernel, r, s1, s2, *, heads=1, rng=None, stem=Non
     bs = [None if b is None else check_vector(b, name, size=width, backend=backend, dtype=dtype,
                                               check_finite=check_finite)
           for name, b in (("b_Q", b_Q), ("b_K", b_K), ("b_V", b_V))]
-    r = check_groups(r, d)
-    check_choice(mode, MODES, "mode")
-    check_choice(domain, DOMAINS, "domain")
-    check_choice(layout, LAYOUTS, "layout")
-    m = n if mode == "circular" else linear_fft_length(n)
-    L = _check_kernel(kernel, n, d, m, domain, mode, dtype, backend, check_finite)
-    fft = _fft_module(X, workers)
+    r, L, m, fft = _check_smoother(X, kernel, r, mode, domain, layout, workers, dtype, backend,
+                                   check_finite)
     sp = None
     if stem is not None:
         sp = stem_params_from(stem, n, d, dtype, backend, check_finite)

@@ -7,6 +7,7 @@ formulas and independent of the library's code paths.
 import math
 
 import numpy as np
+import pytest
 
 
 def rel(a, b):
@@ -65,6 +66,36 @@ def dense_irfft(Z, n):
     if n % 2 == 0:
         out = out + Z[n // 2].real[None, :] * (-1.0) ** t
     return out / n
+
+
+def legt_continuous(s, theta):
+    """HiPPO-LegT (A, B) entry by entry (Gu et al. 2020; Voelker et al. 2019, eq. (2))."""
+    A = np.zeros((s, s))
+    for i in range(s):
+        for k in range(s):
+            A[i, k] = (2 * i + 1) / theta * ((-1.0) ** (i - k + 1) if i >= k else -1.0)
+    B = np.array([(2 * i + 1) * (-1.0) ** i / theta for i in range(s)])
+    return A, B
+
+
+@pytest.fixture(params=["fused", "namespace"])
+def path(request, monkeypatch):
+    """Run a test on both implementations of smooth (numba-fused and array-namespace)."""
+    import skeleton.smoothing.fourier as fourier
+
+    monkeypatch.setattr(fourier, "_FUSED_MIN_ENTRIES", 1 if request.param == "fused" else 1 << 62)
+    return request.param
+
+
+def cupy_with_device():
+    """The cupy module, or a skip when CuPy or a CUDA device is missing."""
+    cp = pytest.importorskip("cupy")
+    try:
+        if cp.cuda.runtime.getDeviceCount() < 1:
+            pytest.skip("no CUDA device")
+    except cp.cuda.runtime.CUDARuntimeError:
+        pytest.skip("no CUDA device")
+    return cp
 
 
 # ----------------------------------------------------------------- normalisation

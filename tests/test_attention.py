@@ -1,20 +1,18 @@
 """Tests for skeleton.attention (softmax, column, row and skeleton attention, LayerNorm)
 against dense references with explicit selector matrices."""
 
-import math
-
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from _references_s3 import (
     as_matrix,
+    cupy_with_device,
     dense_attention,
     dense_ln,
     dense_paths,
     dense_skeleton,
     rel,
-    stable_softmax,
     standardize_scaled,
 )
 from skeleton.attention import (
@@ -253,12 +251,7 @@ def test_flags_and_scales_are_validated():
 
 @pytest.mark.gpu
 def test_cupy_attention_matches_numpy():
-    cp = pytest.importorskip("cupy")
-    try:
-        if cp.cuda.runtime.getDeviceCount() < 1:
-            pytest.skip("no CUDA device")
-    except cp.cuda.runtime.CUDARuntimeError:
-        pytest.skip("no CUDA device")
+    cp = cupy_with_device()
     rng = np.random.default_rng(14)
     Q, K, V = rng.standard_normal((3, 64, 8))
     P1, P2 = rng.permutation(64)[:9], rng.permutation(8)[:3]

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import skeleton.smoothing as smoothing
 import skeleton.smoothing.fourier as fourier
-from _references_s3 import as_matrix, conv_matrix, dense_smooth, rel
+from _references_s3 import as_matrix, conv_matrix, cupy_with_device, dense_smooth, path, rel  # noqa: F401
 from skeleton.smoothing import (
     gaussian_kernel,
     kaiming_kernel,
@@ -20,13 +20,6 @@ from skeleton.smoothing import (
     smooth_full,
     to_frequency,
 )
-
-
-@pytest.fixture(params=["fused", "namespace"])
-def path(request, monkeypatch):
-    """Run a test on both implementations (numba-fused and array-namespace)."""
-    monkeypatch.setattr(fourier, "_FUSED_MIN_ENTRIES", 1 if request.param == "fused" else 1 << 62)
-    return request.param
 
 
 def test_public_names_unchanged():
@@ -358,12 +351,7 @@ def test_fft_seam_uses_the_backend_namespace(monkeypatch):
 
 @pytest.mark.gpu
 def test_cupy_input_goes_through_the_gpu_fft(monkeypatch):
-    cp = pytest.importorskip("cupy")
-    try:
-        if cp.cuda.runtime.getDeviceCount() < 1:
-            pytest.skip("no CUDA device")
-    except cp.cuda.runtime.CUDARuntimeError:
-        pytest.skip("no CUDA device")
+    cp = cupy_with_device()
     from skeleton._backend import backend_for
 
     gpu_fft = backend_for(cp.zeros((2, 2))).fft_module()  # the seam's GPU FFT module

@@ -13,7 +13,7 @@ convolution computed with FFTs:
   :func:`smooth`.
 
 Every public function validates its arguments and then calls a private body
-(``_smooth``, ``_check_kernel``) that other modules (the S3 block) call on arguments
+(``_check_smoother``, ``_smooth``) that other modules (the S3 block) call on arguments
 they have already checked, so that nothing is validated or scanned twice.
 """
 
@@ -222,15 +222,22 @@ def smooth(X, kernel, r, *, mode="circular", domain="frequency", layout="block",
     True
     """
     X, dtype, backend = check_real_matrix(X, "X", check_finite)
+    r, K, m, fft = _check_smoother(X, kernel, r, mode, domain, layout, workers, dtype, backend,
+                                   check_finite)
+    return _smooth(X, K, r, m, domain, layout, dtype, backend, fft)
+
+
+def _check_smoother(X, kernel, r, mode, domain, layout, workers, dtype, backend, check):
+    """:func:`smooth`'s arguments other than the (checked) X: ``(r, K, m, fft)`` with K
+    from :func:`_check_kernel`, m the FFT length and fft the transform adapter."""
     n, d = X.shape
     r = check_groups(r, d)
     check_choice(mode, MODES, "mode")
     check_choice(domain, DOMAINS, "domain")
     check_choice(layout, LAYOUTS, "layout")
     m = n if mode == "circular" else linear_fft_length(n)
-    K = _check_kernel(kernel, n, d, m, domain, mode, dtype, backend, check_finite)
-    fft = _fft_module(X, workers)
-    return _smooth(X, K, r, m, domain, layout, dtype, backend, fft)
+    K = _check_kernel(kernel, n, d, m, domain, mode, dtype, backend, check)
+    return r, K, m, _fft_module(X, workers)
 
 
 def _smooth(X, K, r, m, domain, layout, dtype, backend, fft):

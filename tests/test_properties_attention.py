@@ -1,32 +1,19 @@
-"""Property tests (hypothesis) of every public routine of skeleton.smoothing,
-skeleton.stem, skeleton.attention, skeleton.s3 and skeleton.nystrom.
-
-The property, for each routine: any finite input of a supported dtype (float64,
-float32, float16, integers, bool), in any layout (C order, Fortran order, a strided
-view, a view with negative strides) and -- where the routine is scale-equivariant or
--invariant -- at any scale ``2**k`` (k up to +-664, i.e. 1e+-200, for float64; +-40 for
-float32) gives a finite result that agrees with a dense float64 reference written
-here (``_references_s3``) within a tolerance that follows the problem's conditioning,
-or raises ValueError/TypeError naming the offending argument; the inputs are never
-modified.
+"""Property tests (hypothesis) of every public routine of skeleton.attention,
+skeleton.stem, skeleton.s3 and skeleton.nystrom (the property and the strategies:
+``_strategies_s3``).
 
 Scale behaviour, routine by routine (what the scaled draws exercise):
 
-* linear, hence scale-equivariant: ``segment_average`` (X), ``smooth``,
-  ``smooth_full`` (X and kernel), ``to_frequency`` (kernel);
-* scale-invariant up to eps: ``layer_norm`` (``LN(c Y)`` is ``LN(Y)`` with eps / c^2);
+* scale-invariant up to eps: ``layer_norm`` (``LN(c Y)`` is ``LN(Y)`` with eps / c^2),
+  drawn at scales up to 1e+-200;
 * equivariant in V, not in Q or K: ``softmax_attention``, ``column_attention``,
   ``row_attention``, ``nystrom_attention``; ``skeleton_attention`` is equivariant in
-  V without LayerNorm and invariant (up to eps) with it.  Q and K are drawn at scales
-  whose product either fits the float range or overflows it (then ValueError);
+  V without LayerNorm and invariant (up to eps) with it.  V is drawn at scales up to
+  1e+-200; Q and K at scales whose product either fits the float range or overflows
+  it (then a ValueError, or a finite result inside the values' range);
 * not scale-equivariant (biases, eps, softmax of products of the input with itself):
   ``conv_stem`` and ``s3_block``, drawn at unit scale (``test_stem.py`` covers the
-  stem at 1e+-200);
-* parameter-only routines (``linear_fft_length``, ``kaiming_kernel``,
-  ``kaiming_variance``, ``gaussian_kernel``, ``moving_average_kernel``,
-  ``legt_system``, ``legt_kernel``): formulas, shapes, dtypes and argument errors.
-
-Examples are derandomized with no database, so every run draws the same cases.
+  stem at 1e+-200).
 """
 
 import math
@@ -34,21 +21,25 @@ import re
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
-import pytest
-import scipy.fft
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import event, given, strategies as st
 
-import skeleton.smoothing.fourier as fourier
-from _references_s3 import (
-    S_matrix,
-    conv_matrix,
-    dense_conv1d,
-    dense_irfft,
-    dense_rfft,
-    dense_stem,
-    sel_rows,
-    stable_softmax,
-    standardize_scaled,
+from _references_s3 import dense_conv1d, dense_stem, sel_rows, stable_softmax, standardize_scaled
+from _strategies_s3 import (
+    LAYOUTS,
+    arrays,
+    assert_close,
+    complex_arrays,
+    eps_of,
+    f64,
+    ln_gain,
+    profile,
+    raises_naming,
+    relayout,
+    smooth_reference,
+    snapshot,
+    underflow_floor,
+    unchanged,
+    work_dtype,
 )
 from skeleton.attention import (
     column_attention,
@@ -59,387 +50,7 @@ from skeleton.attention import (
 )
 from skeleton.nystrom import nystrom_attention
 from skeleton.s3 import s3_block
-from skeleton.smoothing import (
-    gaussian_kernel,
-    kaiming_kernel,
-    kaiming_variance,
-    legt_kernel,
-    legt_system,
-    linear_fft_length,
-    moving_average_kernel,
-    segment_average,
-    smooth,
-    smooth_full,
-    to_frequency,
-)
 from skeleton.stem import conv_stem
-
-
-def profile(n):
-    return settings(max_examples=n, derandomize=True, database=None, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-REAL_DTYPES = (np.float64, np.float32, np.float16, np.int64, np.int8, np.uint8, np.bool_)
-SCALES = {8: (-664, -300, 0, 300, 664), 4: (-40, 0, 40)}
-LAYOUTS = ("C", "F", "strided", "reversed")
-
-
-def work_dtype(dtype):
-    """The dtype the library computes in (bool/int -> float64, float16 -> float32)."""
-    dtype = np.dtype(dtype)
-    if dtype.kind in "biu":
-        return np.dtype(np.float64)
-    return np.dtype(np.float32) if dtype.itemsize <= 4 and dtype.kind == "f" else dtype
-
-
-def eps_of(*dtypes):
-    return max(np.finfo(work_dtype(dt)).eps for dt in dtypes)
-
-
-def underflow_floor(dtype, count):
-    """Absolute error floor of ``count`` roundings in the subnormal range of ``dtype``."""
-    return 4 * count * float(np.finfo(work_dtype(dtype)).smallest_subnormal)
-
-
-def relayout(A, how):
-    if A.ndim != 2 or how == "C":
-        return np.ascontiguousarray(A)
-    if how == "F":
-        return np.asfortranarray(A)
-    if how == "strided":
-        big = np.zeros((2 * A.shape[0], 3 * A.shape[1]), dtype=A.dtype)
-        big[::2, ::3] = A
-        return big[::2, ::3]
-    B = np.ascontiguousarray(A[::-1, ::-1])
-    return B[::-1, ::-1]
-
-
-def elements(dtype, bound):
-    dtype = np.dtype(dtype)
-    if dtype.kind == "f":
-        return st.floats(-bound, bound, allow_nan=False, allow_infinity=False, width=8 * dtype.itemsize)
-    if dtype.kind == "b":
-        return st.booleans()
-    return st.integers(0 if dtype.kind == "u" else -bound, bound)
-
-
-@st.composite
-def arrays(draw, shape, dtypes=REAL_DTYPES, scaled=False, bound=10):
-    """(array, k): an array of a drawn dtype and layout, scaled by 2**k (k = 0 unless
-    ``scaled`` and the dtype is float32/float64)."""
-    dt = np.dtype(draw(st.sampled_from(dtypes)))
-    A = draw(hnp.arrays(dt, shape, elements=elements(dt, bound), fill=st.nothing()))
-    k = 0
-    if scaled and dt.kind == "f" and dt.itemsize in SCALES:
-        k = draw(st.sampled_from(SCALES[dt.itemsize]))
-        A = np.ldexp(A, k).astype(dt)
-    return relayout(A, draw(st.sampled_from(LAYOUTS))), k
-
-
-@st.composite
-def complex_arrays(draw, shape, scaled=False):
-    dt = np.dtype(draw(st.sampled_from((np.complex128, np.complex64))))
-    re_, _ = draw(arrays(shape, dtypes=(dt.type(0).real.dtype,)))
-    im_, _ = draw(arrays(shape, dtypes=(dt.type(0).real.dtype,)))
-    A = (re_ + 1j * im_).astype(dt)
-    k = 0
-    if scaled and dt.itemsize == 16:
-        k = draw(st.sampled_from((-100, 0, 100)))
-        A = (np.ldexp(A.real, k) + 1j * np.ldexp(A.imag, k)).astype(dt)
-    return relayout(A, draw(st.sampled_from(LAYOUTS))), k
-
-
-def raises_naming(name):
-    """pytest.raises for ValueError/TypeError whose message names ``name``."""
-    return pytest.raises((ValueError, TypeError), match=rf"(^|\W){re.escape(name)}(\W|$)")
-
-
-def f64(A):
-    return np.asarray(A, dtype=np.float64) if np.asarray(A).dtype.kind != "c" else np.asarray(A, np.complex128)
-
-
-def snapshot(*arrays_):
-    return [np.array(A, copy=True) for A in arrays_]
-
-
-def unchanged(arrays_, copies):
-    for A, B in zip(arrays_, copies):
-        np.testing.assert_array_equal(A, B)
-
-
-def assert_close(got, ref, atol, dtype):
-    assert got.shape == ref.shape
-    assert got.dtype == dtype, (got.dtype, dtype)
-    assert np.isfinite(got).all()
-    err = np.abs(got.astype(ref.dtype) - ref)
-    assert (err <= atol).all(), f"max error {err.max():.3e} over tolerance {np.min(atol):.3e}"
-
-
-# ============================================================= smoothing
-@profile(80)
-@given(data=st.data())
-def test_segment_average(data):
-    n, d = data.draw(st.integers(1, 10)), data.draw(st.integers(1, 12))
-    X, _ = data.draw(arrays((n, d), scaled=True))
-    r = data.draw(st.integers(0, d + 1))
-    layout, repeat = data.draw(st.sampled_from(["block", "tile"])), data.draw(st.booleans())
-    copies = snapshot(X)
-    if r < 1 or r > d or d % r:
-        with raises_naming("r"):
-            segment_average(X, r, layout=layout, repeat=repeat)
-    else:
-        out = segment_average(X, r, layout=layout, repeat=repeat)
-        ref = f64(X) @ S_matrix(d, r, layout)
-        if not repeat:  # the r distinct columns: group g sits in column g*s (block) or g (tile)
-            s = d // r
-            ref = ref[:, [g * s if layout == "block" else g for g in range(r)]]
-        tol = 4 * eps_of(X.dtype) * np.abs(f64(X)).max(axis=1, keepdims=True)
-        assert_close(out, ref, tol, work_dtype(X.dtype))
-    unchanged([X], copies)
-
-
-def _smooth_reference(X, kernel, r, mode, domain, layout):
-    """Dense smoothing and the largest spectrum magnitude (for the tolerance)."""
-    n, d = X.shape
-    m = n if mode == "circular" else linear_fft_length(n)
-    k_time = dense_irfft(f64(kernel), m) if domain == "frequency" else f64(kernel)
-    A = f64(X) @ S_matrix(d, r, layout)
-    Ap = np.vstack([A, np.zeros((m - n, d))]) if domain == "frequency" else A
-    if domain == "frequency":
-        out = np.column_stack([conv_matrix(k_time[:, j], "circular") @ Ap[:, j] for j in range(d)])[:n]
-        Lmax = np.abs(f64(kernel)).max()
-    else:
-        out = np.column_stack([conv_matrix(k_time[:, j], mode) @ A[:, j] for j in range(d)])
-        Lmax = np.abs(dense_rfft(k_time, m)).max()
-    return out, A, m, Lmax
-
-
-@profile(150)
-@given(data=st.data())
-def test_smooth(data):
-    n = data.draw(st.integers(1, 12))
-    r, s = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
-    d = r * s
-    mode = data.draw(st.sampled_from(["circular", "linear"]))
-    domain = data.draw(st.sampled_from(["frequency", "time"]))
-    layout = data.draw(st.sampled_from(["block", "tile"]))
-    X, kx = data.draw(arrays((n, d), scaled=True))
-    m = n if mode == "circular" else linear_fft_length(n)
-    if domain == "frequency":
-        kernel, _ = data.draw(complex_arrays((m // 2 + 1, d), scaled=kx == 0 and work_dtype(X.dtype) == np.float64))
-    else:
-        kernel, _ = data.draw(arrays((n, d), scaled=False))
-    bad = data.draw(st.sampled_from([None] * 6 + ["r", "kernel", "X", "mode", "workers"]))
-    args, kw = [X, kernel, r], {"mode": mode, "domain": domain, "layout": layout}
-    if bad == "r":
-        args[2] = data.draw(st.sampled_from([0, d + 1, 2.0, True]))
-        if args[2] == d + 1 and d + 1 <= d:  # pragma: no cover
-            bad = None
-    elif bad == "kernel":
-        args[1] = data.draw(st.sampled_from([kernel[:-1], kernel.real if domain == "frequency" else kernel + 0j,
-                                             np.where(np.ones(kernel.shape, bool), np.nan, kernel)]))
-    elif bad == "X":
-        args[0] = data.draw(st.sampled_from([X[:, 0], np.full(X.shape, np.inf), X + 1j]))
-    elif bad == "mode":
-        kw["mode"] = "wrap"
-    elif bad == "workers":
-        kw["workers"] = data.draw(st.sampled_from([0, 1.5]))
-    fused = data.draw(st.booleans())
-    event(f"bad argument: {bad}")
-    copies = snapshot(X, kernel)
-    old = fourier._FUSED_MIN_ENTRIES
-    fourier._FUSED_MIN_ENTRIES = 1 if fused else 1 << 62
-    try:
-        if bad is not None:
-            with raises_naming(bad):
-                smooth(*args, **kw)
-        else:
-            out = smooth(*args, **kw)
-            ref, A, m, Lmax = _smooth_reference(X, kernel, r, mode, domain, layout)
-            col = math.sqrt(n) * np.abs(A).max()  # bounds ||a_j||_2 (no squares: no underflow)
-            tol = 30 * eps_of(X.dtype, kernel.real.dtype) * math.log2(2 * m) * (Lmax * col)
-            assert_close(out, ref, tol + underflow_floor(X.dtype, m * d), work_dtype(X.dtype))
-    finally:
-        fourier._FUSED_MIN_ENTRIES = old
-    unchanged([X, kernel], copies)
-
-
-@profile(80)
-@given(data=st.data())
-def test_smooth_full_and_to_frequency(data):
-    n, d = data.draw(st.integers(1, 12)), data.draw(st.integers(1, 5))
-    mode = data.draw(st.sampled_from(["circular", "linear"]))
-    X, kx = data.draw(arrays((n, d), scaled=True))
-    K, _ = data.draw(arrays((n, d), scaled=kx == 0))
-    copies = snapshot(X, K)
-    if np.abs(f64(K)).max() > np.finfo(work_dtype(X.dtype)).max:  # K cast to X's dtype overflows
-        with raises_naming("kernel"):
-            smooth_full(X, K, mode=mode)
-        return
-    out = smooth_full(X, K, mode=mode)
-    ref = np.column_stack([conv_matrix(f64(K)[:, j], mode) @ f64(X)[:, j] for j in range(d)])
-    m = n if mode == "circular" else linear_fft_length(n)
-    Lmax = np.abs(dense_rfft(f64(K), m)).max()
-    tol = 30 * eps_of(X.dtype, K.dtype) * math.log2(2 * m) * (Lmax * np.abs(f64(X)).max()) * math.sqrt(n)
-    assert_close(out, ref, tol + underflow_floor(X.dtype, m), work_dtype(X.dtype))
-    n_fft = data.draw(st.integers(n - 1, 2 * n + 3))
-    if n_fft < n or n_fft < 1:
-        with raises_naming("n_fft"):
-            to_frequency(K, n_fft)
-    else:
-        L = to_frequency(K, n_fft)
-        refL = dense_rfft(f64(K), n_fft)
-        cdt = np.complex64 if work_dtype(K.dtype) == np.float32 else np.complex128
-        tol = 8 * eps_of(K.dtype) * math.log2(2 * n_fft) * np.abs(f64(K)).sum(axis=0).max()
-        assert L.dtype == cdt and np.isfinite(L).all()
-        assert np.abs(L - refL).max() <= tol + underflow_floor(K.dtype, n_fft)
-    with raises_naming("kernel"):
-        smooth_full(X, K[:, :-1] if d > 1 else K[:-1] if n > 1 else K + 1j, mode=mode)
-    unchanged([X, K], copies)
-
-
-@profile(60)
-@given(n=st.integers(-2, 5000) | st.sampled_from([2.0, True, "8"]))
-def test_linear_fft_length(n):
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        with raises_naming("n"):
-            linear_fft_length(n)
-        return
-    m = linear_fft_length(n)
-
-    def smooth5(v):
-        for p in (2, 3, 5):
-            while v % p == 0:
-                v //= p
-        return v == 1
-
-    assert m >= 2 * n - 1 and smooth5(m)
-    assert not any(smooth5(v) for v in range(2 * n - 1, m))  # the smallest such length
-
-
-# ----------------------------------------------------------------- kernels
-POSITIVE = st.integers(1, 20)
-BAD_INTS = st.sampled_from([0, -3, 2.0, True, "4", None])
-
-
-@profile(60)
-@given(n=POSITIVE | BAD_INTS, d=POSITIVE | BAD_INTS, dist=st.sampled_from(["normal", "uniform", "cauchy"]),
-       dtype=st.sampled_from([np.complex128, np.complex64, np.float64]), seed=st.integers(0, 2**32 - 1))
-def test_kaiming_kernel_and_variance(n, d, dist, dtype, seed):
-    valid_int = [isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (n, d)]
-    if not all(valid_int):
-        with raises_naming("n" if not valid_int[0] else "d"):
-            kaiming_kernel(n, d, distribution=dist, rng=seed, dtype=dtype)
-        with raises_naming("n" if not valid_int[0] else "d"):
-            kaiming_variance(n, d)
-        return
-    if dist == "cauchy" or dtype == np.float64:
-        with raises_naming("distribution" if dist == "cauchy" else "dtype"):
-            kaiming_kernel(n, d, distribution=dist, rng=seed, dtype=dtype)
-        return
-    L = kaiming_kernel(n, d, distribution=dist, rng=seed, dtype=dtype)
-    assert L.shape == (n // 2 + 1, d) and L.dtype == dtype and np.isfinite(L).all()
-    np.testing.assert_array_equal(L, kaiming_kernel(n, d, distribution=dist, rng=seed, dtype=dtype))
-    if dist == "uniform":
-        bound = np.sqrt(3.0 / d) * (1 + 1e-6)
-        assert np.abs(L.real).max() <= bound and np.abs(L.imag).max() <= bound
-    # the closed-form variances against a direct sum over the DFT (as in the docstring)
-    v = kaiming_variance(n, d)
-    nf = n // 2 + 1
-    g = dense_irfft(np.eye(nf), n), dense_irfft(1j * np.eye(nf), n)
-    var_t = (np.sum(g[0] ** 2, axis=1) + np.sum(g[1] ** 2, axis=1)) / d
-    np.testing.assert_allclose(var_t, v["time"], rtol=1e-12)
-    assert v["part"] == 1 / d and v["abs2"] == 2 / d
-
-
-@profile(60)
-@given(n=POSITIVE | BAD_INTS, d=st.integers(1, 4), width=st.floats(0.1, 30) | st.sampled_from([0.0, -1.0, np.nan, np.inf]),
-       iwidth=st.integers(-1, 25), dtype=st.sampled_from([np.float64, np.float32, np.int32, np.complex128]))
-def test_gaussian_and_moving_average_kernels(n, d, width, iwidth, dtype):
-    if not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
-        with raises_naming("n"):
-            gaussian_kernel(n, d, 1.0)
-        with raises_naming("n"):
-            moving_average_kernel(n, d, 1)
-        return
-    if not (np.isfinite(width) and width > 0):
-        with raises_naming("width"):
-            gaussian_kernel(n, d, width)
-    elif np.dtype(dtype).kind != "f":
-        with raises_naming("dtype"):
-            gaussian_kernel(n, d, width, dtype=dtype)
-    else:
-        K = gaussian_kernel(n, d, width, dtype=dtype)
-        t = np.arange(n)
-        w = np.exp(-t**2 / (2 * width**2))
-        assert K.dtype == dtype and K.shape == (n, d)
-        np.testing.assert_allclose(K, np.column_stack([w / w.sum()] * d), rtol=4 * np.finfo(dtype).eps, atol=1e-300)
-    if not 1 <= iwidth <= n:
-        with raises_naming("width"):
-            moving_average_kernel(n, d, iwidth)
-    elif np.dtype(dtype).kind != "f":
-        with raises_naming("dtype"):
-            moving_average_kernel(n, d, iwidth, dtype=dtype)
-    else:
-        M = moving_average_kernel(n, d, iwidth, dtype=dtype)
-        ref = np.where(np.arange(n)[:, None] < iwidth, 1.0 / iwidth, 0.0) * np.ones(d)
-        assert M.dtype == dtype
-        np.testing.assert_allclose(M, ref, rtol=np.finfo(dtype).eps)
-
-
-@profile(60)
-@given(s=st.integers(1, 8) | BAD_INTS, theta=st.floats(0.5, 50) | st.sampled_from([0.0, -2.0, np.inf]),
-       n=st.integers(1, 40), r=st.integers(1, 3), layout=st.sampled_from(["block", "tile", "diag"]),
-       discrete=st.sampled_from([True, False, "yes"]))
-def test_legt_system_and_kernel(s, theta, n, r, layout, discrete):
-    if not (isinstance(s, int) and not isinstance(s, bool) and s >= 1):
-        with raises_naming("s"):
-            legt_system(s, 10.0)
-        return
-    if not (np.isfinite(theta) and theta > 0):
-        with raises_naming("theta"):
-            legt_kernel(n, s, theta, r=r)
-        return
-    if discrete == "yes":
-        with raises_naming("discrete"):
-            legt_system(s, theta, discrete=discrete)
-        return
-    A = np.array([[(2 * i + 1) / theta * ((-1.0) ** (i - k + 1) if i >= k else -1.0) for k in range(s)]
-                  for i in range(s)])
-    B = np.array([(2 * i + 1) * (-1.0) ** i / theta for i in range(s)])
-    Ac, Bc = legt_system(s, theta, discrete=False)
-    np.testing.assert_allclose(Ac, A, rtol=1e-15)
-    np.testing.assert_allclose(Bc, B, rtol=1e-15)
-    Ad, Bd = legt_system(s, theta)
-    I = np.eye(s)
-    np.testing.assert_allclose((I - A / 2) @ Ad, I + A / 2, atol=1e-12 * np.abs(A).max() * s)
-    np.testing.assert_allclose((I - A / 2) @ Bd, B, atol=1e-12 * np.abs(B).max() * s)
-    if layout == "diag":
-        with raises_naming("layout"):
-            legt_kernel(n, s, theta, r=r, layout=layout)
-        return
-    K = legt_kernel(n, s, theta, r=r, layout=layout)
-    powers = np.array([np.linalg.matrix_power(Ad, t) @ Bd for t in range(n)])  # (n, s)
-    ref = np.tile(powers, (1, r)) if layout == "block" else np.repeat(powers, r, axis=1)
-    assert K.shape == (n, r * s) and np.isfinite(K).all()
-    np.testing.assert_allclose(K, ref, rtol=1e-10, atol=1e-12 * np.abs(Bd).max())
-
-
-# ============================================================= normalisation
-def ln_gain(Y1, k, eps):
-    """Per row, ``1 / sqrt(var + eps)`` of ``2**k * Y1`` expressed on the unit-scale
-    ``Y1`` (errors in Y1 are amplified by it); 0 for a constant row, which the
-    library and the reference both map to exactly 0."""
-    D = Y1 - Y1[:, :1]
-    var = ((D - D.mean(axis=1, keepdims=True)) ** 2).mean(axis=1, keepdims=True)
-    constant = np.all(D == 0, axis=1, keepdims=True)  # exactly 0 there: no error to amplify
-    if -2 * k + math.log2(max(eps, 1e-300)) < 1000:
-        den = var + (math.ldexp(eps, -2 * k) if eps > 0 else 0.0)
-        gain = 1 / np.sqrt(np.where(constant, 1.0, den))
-    else:
-        gain = np.full_like(var, math.ldexp(1.0, k) / math.sqrt(eps))
-    return np.where(constant, 0.0, gain)
 
 
 @profile(100)
@@ -528,7 +139,7 @@ def test_conv_stem(data):
 
 
 
-# ============================================================= attention
+# ----------------------------------------------------------------- attention
 QK_SCALES = {8: (-520, 0, 520, 520), 4: (-64, 0, 64, 64)}
 QK_DTYPES = (np.float64, np.float64, np.float32, np.float32, np.float16, np.int64, np.bool_)
 
@@ -749,7 +360,7 @@ def test_nystrom_attention(data):
     unchanged([Q, K, V], copies)
 
 
-# ============================================================= the S3 block
+# ----------------------------------------------------------------- the S3 block
 @profile(80)
 @given(data=st.data())
 def test_s3_block(data):
@@ -786,7 +397,7 @@ def test_s3_block(data):
     if mask is not None and not sample_padded:
         assert mask[P1].all()
     # dense pipeline, and an error budget that follows each stage's conditioning
-    H, A, m, Lmax = _smooth_reference(X, kernel, r, "circular", domain, layout)
+    H, A, m, Lmax = smooth_reference(X, kernel, r, "circular", domain, layout)
     dH = 30 * eps * math.log2(2 * m) * (Lmax * np.abs(A).max()) * math.sqrt(n) + eps * np.abs(H).max()
     mk = np.ones(n) if mask is None else mask.astype(float)
     proj, dproj = [], []

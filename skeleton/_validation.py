@@ -9,6 +9,10 @@ Conventions (shared by all modules of the package):
 * integer and boolean input computes in ``float64``; ``float16`` in ``float32``;
   ``float32``, ``float64``, ``complex64`` and ``complex128`` are preserved;
 * NaN or infinity raises ``ValueError`` unless ``check_finite=False`` (as in SciPy);
+  finite values that a cast to the computation's narrower dtype overflows raise
+  too (:func:`check_cast`);
+* a :class:`numpy.matrix` is read as a plain ndarray (a view) and a masked array is
+  refused, at the boundary (:func:`check_matrix`), so neither reaches elementwise code;
 * the input is never modified;
 * random state comes through an ``rng`` argument (SPEC 7): a
   :class:`numpy.random.Generator`, an integer seed, a

@@ -95,7 +95,7 @@ def profile_stages(n, d, r, repeats):
     import scipy.fft
 
     from skeleton._validation import check_finite
-    from skeleton.smoothing import _avg_transposed, _mul_transposed
+    from skeleton.smoothing._fused import _avg_transposed, _mul_transposed
 
     rng = np.random.default_rng(2)
     X = rng.standard_normal((n, d))

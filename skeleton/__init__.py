@@ -10,11 +10,14 @@ skeleton_approx    skeleton / CUR approximation X ~ C U R
 matrices           test matrices: low_rank (given mu), coherent, noise, KernelMatrix
 sampling           row/column selection rules (uniform, leverage, pivoted QR, DEIM, maxvol)
 smoothing          the Fourier smoothing operator X_smooth = irfft(rfft(X S) L) and kernels
-attention          softmax, skeleton, S3 and Nystrom attention as matrix routines
+attention          softmax and skeleton attention as matrix routines
+s3                 the S3 block: smoother -> convolution stem -> multi-head skeleton attention
+stem               the convolution stem of the S3 block
+nystrom            Nystromformer attention (the baseline)
 KernelMatrix       an implicit kernel matrix k(x_i, y_j), read through its entries
 """
 
-from . import attention, matrices, sampling, smoothing
+from . import attention, matrices, nystrom, s3, sampling, smoothing, stem
 from .cur import ErrorEstimate, SkeletonApprox, default_sample_count, skeleton_approx
 from .incoherence import Incoherence, incoherence, leverage_scores
 
@@ -30,8 +33,11 @@ __all__ = [
     "leverage_scores",
     "matrices",
     "attention",
+    "nystrom",
+    "s3",
     "sampling",
     "smoothing",
+    "stem",
     "skeleton_approx",
 ]
 

@@ -225,6 +225,7 @@ class NumpyBackend(Backend):
     """NumPy arrays (and subclasses such as :class:`numpy.memmap`)."""
 
     name = "numpy"
+    compiled_kernels = True  # numba kernels read these arrays in place (fused paths)
 
     def __init__(self):
         import array_api_compat.numpy as xp

@@ -20,6 +20,10 @@ from __future__ import annotations
 import numbers
 import os
 
+import scipy.fft
+
+from ._backend import backend_for
+
 __all__ = ["_fft_module", "FFTModule", "next_fast_len", "check_workers"]
 
 
@@ -86,8 +90,6 @@ def _fft_module(X, workers=None):
     ``workers=None`` means all cores (``os.cpu_count()``) for SciPy; a negative value
     follows SciPy's convention (``-1`` = all cores).  Ignored off the CPU.
     """
-    from ._backend import backend_for
-
     backend = backend_for(X)
     workers = check_workers(workers)
     get = getattr(backend, "fft_module", None)
@@ -96,11 +98,10 @@ def _fft_module(X, workers=None):
         raise TypeError(
             f"the {backend.name!r} backend has no FFT module; smoothing needs rfft/irfft"
         )
-    return FFTModule(module, workers=workers, cpu=backend.name == "numpy")
+    # workers/overwrite_x are scipy.fft's keywords: passed where the module is scipy.fft
+    return FFTModule(module, workers=workers, cpu=module is scipy.fft)
 
 
 def next_fast_len(target):
     """Smallest fast real-FFT length >= ``target`` (:func:`scipy.fft.next_fast_len`)."""
-    import scipy.fft
-
     return int(scipy.fft.next_fast_len(int(target), real=True))

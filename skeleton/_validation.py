@@ -9,6 +9,10 @@ Conventions (shared by all modules of the package):
 * integer and boolean input computes in ``float64``; ``float16`` in ``float32``;
   ``float32``, ``float64``, ``complex64`` and ``complex128`` are preserved;
 * NaN or infinity raises ``ValueError`` unless ``check_finite=False`` (as in SciPy);
+  finite values that a cast to the computation's narrower dtype overflows raise
+  too (:func:`check_cast`);
+* a :class:`numpy.matrix` is read as a plain ndarray (a view) and a masked array is
+  refused, at the boundary (:func:`check_matrix`), so neither reaches elementwise code;
 * the input is never modified;
 * random state comes through an ``rng`` argument (SPEC 7): a
   :class:`numpy.random.Generator`, an integer seed, a
@@ -22,16 +26,23 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "nonfinite_message",
     "check_rng",
     "result_dtype",
     "check_matrix",
     "check_finite",
     "check_choice",
+    "check_bool",
+    "check_int",
     "check_nonneg_int",
     "check_count",
     "check_rank",
     "check_indices",
     "check_positive",
+    "check_float_dtype",
+    "check_vector",
+    "check_cast",
+    "check_real_matrix",
 ]
 
 
@@ -75,16 +86,24 @@ def result_dtype(dtype, name="X"):
     )
 
 
+def nonfinite_message(name):
+    """The one message for NaN/inf found in the argument ``name``."""
+    return f"{name} must not contain NaN or infinity (pass check_finite=False to skip this check)"
+
+
 def check_finite(X, name="X", xp=None):
     """Raise ValueError if the array ``X`` holds NaN or infinity."""
     if xp is None:
         from ._backend import backend_for
 
-        if not bool(backend_for(X).all_finite(X)):
-            raise ValueError(f"{name} must not contain NaN or infinity (pass check_finite=False to skip this check)")
-        return
-    if not bool(xp.all(xp.isfinite(X))):
-        raise ValueError(f"{name} must not contain NaN or infinity (pass check_finite=False to skip this check)")
+        finite = backend_for(X).all_finite(X)
+    else:
+        finite = xp.all(xp.isfinite(X))
+    if not bool(finite):
+        raise ValueError(nonfinite_message(name))
+
+
+_raise_if_nonfinite = check_finite  # for the functions whose check_finite is a flag
 
 
 def check_matrix(X, name="X", *, ndim=2, allow_empty=False):
@@ -94,7 +113,19 @@ def check_matrix(X, name="X", *, ndim=2, allow_empty=False):
     into NumPy arrays. Returns ``(X, dtype)`` where ``dtype`` is the floating dtype the
     computation will use (:func:`result_dtype`); ``X`` itself is *not* converted, so a
     memory-mapped or device array is never copied here.
+
+    Two NumPy subclasses are dealt with here, once for every routine: a
+    :class:`numpy.matrix` becomes a plain ndarray view (its ``*`` is a matrix product
+    and it keeps two dimensions under reductions, so no elementwise code may see it),
+    and a masked array is refused (its mask would be silently dropped).
     """
+    if isinstance(X, np.matrix):
+        X = np.asarray(X)
+    elif isinstance(X, np.ma.MaskedArray):
+        raise TypeError(
+            f"{name} is a masked array; its mask would be ignored. Pass {name}.filled(value) "
+            f"or {name}.data explicitly"
+        )
     if not hasattr(X, "shape") or not hasattr(X, "dtype"):
         try:
             X = np.asarray(X)
@@ -128,12 +159,33 @@ def _as_int(value, name):
     return int(value)
 
 
+def check_int(value, name, *, low=None, high=None):
+    """Check an integer (a Python or NumPy integer, not a bool) in [low, high].
+
+    Either bound may be None (unbounded).  Returns a Python ``int``.
+    """
+    value = _as_int(value, name)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be at least {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be at most {high}, got {value}")
+    return value
+
+
 def check_nonneg_int(value, name):
     """Check an integer >= 0 (an iteration count, an oversampling)."""
     value = _as_int(value, name)
     if value < 0:
         raise ValueError(f"{name} must be >= 0, got {value}")
     return value
+
+
+def check_bool(value, name):
+    """Check a flag: ``True``/``False`` or a NumPy bool (a string or 0/1 is refused,
+    so that ``causal="no"`` cannot silently mean True)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_count(k, size, name, *, what="rows"):
@@ -194,19 +246,113 @@ def check_indices(idx, size, name, *, what="rows"):
     return arr.astype(np.intp, copy=False)
 
 
-def check_real_matrix(X, name, check):
+def check_float_dtype(dtype, allowed, name="dtype"):
+    """``np.dtype(dtype)`` if it is one of ``allowed`` (e.g. float32 and float64), else
+    TypeError naming ``name`` (an integer dtype would silently round the values)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be a NumPy dtype, got {dtype!r}") from exc
+    allowed = tuple(np.dtype(a) for a in allowed)
+    if dt not in allowed:
+        raise TypeError(f"{name} must be one of {', '.join(str(a) for a in allowed)}, got {dt}")
+    return dt
+
+
+def check_vector(v, name, *, size=None, backend=None, dtype=None, check_finite=True):
+    """Validate a real 1-D array argument (a bias, an affine weight, a mask).
+
+    Parameters
+    ----------
+    v : array_like
+        The argument; lists, tuples and host arrays are accepted.
+    name : str
+        Its name, for the messages.
+    size : int, optional
+        Required length.
+    backend : Backend, optional
+        The array library of the computation; ``v`` is moved onto it (a device copy
+        of host data; nothing is copied for an array already there).
+    dtype : dtype, optional
+        Working dtype of the result (default: :func:`result_dtype` of ``v``).
+    check_finite : bool, default True
+        Raise ValueError on NaN/inf, and on finite values that the cast to ``dtype``
+        overflows (:func:`check_cast`).
+
+    Returns
+    -------
+    array
+        ``v`` on ``backend`` (if given) in ``dtype``.
+    """
+    if isinstance(v, np.matrix) or not hasattr(v, "shape") or not hasattr(v, "dtype"):
+        try:
+            v = np.asarray(v)
+        except Exception as exc:  # pragma: no cover - depends on the object
+            raise TypeError(f"{name} must be a 1-D array, got {type(v).__name__}") from exc
+    elif isinstance(v, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array; pass {name}.filled(value) explicitly")
+    shape = tuple(v.shape)
+    if len(shape) != 1 or (size is not None and shape[0] != size):
+        want = f"({size},)" if size is not None else "(k,)"
+        raise ValueError(f"{name} must have shape {want}, got {shape}")
+    work = result_dtype(v.dtype, name)
+    if work.kind == "c":
+        raise TypeError(f"{name} must be real, got dtype {v.dtype}")
+    if backend is not None:
+        v = backend.asarray(v)
+    target = np.dtype(work if dtype is None else dtype)
+    if backend is None:
+        from ._backend import backend_for
+
+        backend = backend_for(v, name)
+    return check_cast(v, target, name, backend, check_finite)
+
+
+def check_cast(A, dtype, name, backend, check=True):
+    """``A`` (an array of ``backend``) in ``dtype``, with the finiteness check.
+
+    When ``check``: raise ValueError naming ``name`` if ``A`` holds NaN/inf, and also
+    if the cast to a narrower floating dtype (float64 data for a float32 computation)
+    turns finite entries into infinities.  Reads ``A`` once: where the cast narrows,
+    the scan runs on the cast array, and ``A`` itself is read again only to word the
+    error.
+    """
+    dtype = np.dtype(dtype)
+    src = np.dtype(A.dtype)
+    narrowing = src.kind in "fc" and dtype.kind in "fc" and dtype.itemsize < src.itemsize
+    if not narrowing:
+        if check:
+            _raise_if_nonfinite(A, name)
+        return backend.astype(A, dtype)
+    with np.errstate(over="ignore"):  # an overflow is reported below, naming the argument
+        B = backend.astype(A, dtype)
+    if check and not bool(backend.all_finite(B)):
+        _raise_if_nonfinite(A, name)
+        raise ValueError(
+            f"{name} holds values beyond the range of {dtype} (the dtype the computation "
+            f"runs in, from the other inputs); rescale {name} or pass higher-precision inputs"
+        )
+    return B
+
+
+def check_real_matrix(X, name, check, *, dtype=None, backend=None):
     """Validate a real 2-D array argument of the smoothing and attention routines.
 
     Returns ``(X, dtype, backend)``: ``X`` in its working float dtype (``check_matrix``'s
-    rules), that dtype, and the array's backend.  Raises TypeError for complex input and,
-    when ``check`` is true, ValueError for NaN/inf (reads all of ``X``).
+    rules) or in ``dtype`` when given, that dtype, and the backend (``X``'s own, or
+    ``backend`` when given: ``X`` is moved onto it).  Raises TypeError for complex
+    input and, when ``check`` is true, ValueError for NaN/inf and for values the cast
+    to ``dtype`` overflows (reads all of ``X`` once).
     """
     from ._backend import backend_for  # the backend module sits above validation
 
-    X, dtype = check_matrix(X, name)
-    if dtype.kind == "c":
+    X, work = check_matrix(X, name)
+    if work.kind == "c":
         raise TypeError(f"{name} must be real, got dtype {X.dtype}")
-    backend = backend_for(X, name)
-    if check:
-        check_finite(X, name)
-    return backend.astype(X, dtype), dtype, backend
+    if backend is None:
+        backend = backend_for(X, name)
+    else:
+        backend_for(X, name)  # a TypeError naming the argument for an unsupported type
+        X = backend.asarray(X)
+    target = work if dtype is None else np.dtype(dtype)
+    return check_cast(X, target, name, backend, check), target, backend

@@ -1,77 +1,43 @@
-"""Tests for skeleton.attention against dense references written here."""
-
-import dataclasses
+"""Tests for skeleton.attention (softmax, column, row and skeleton attention, LayerNorm)
+against dense references with explicit selector matrices."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from _references_s3 import (
+    as_matrix,
+    cupy_with_device,
+    dense_attention,
+    dense_ln,
+    dense_paths,
+    dense_skeleton,
+    rel,
+    standardize_scaled,
+)
 from skeleton.attention import (
-    S3Result,
     column_attention,
     layer_norm,
-    nystrom_attention,
     row_attention,
-    s3_block,
     skeleton_attention,
     softmax_attention,
 )
-from skeleton.smoothing import kaiming_kernel, smooth
 
 
-# ----------------------------------------------------------------- dense references
-def naive_softmax(S, axis):
-    E = np.exp(S)  # no max subtraction: inputs in the tests are moderate
-    return E / E.sum(axis=axis, keepdims=True)
+def test_public_names_unchanged():
+    """Everything importable from skeleton.attention before the split still is."""
+    import skeleton.attention as attention
+    import skeleton.nystrom
+    import skeleton.s3
 
-
-def dense_attention(Q, K, V, scale=None, causal=False):
-    scale = 1 / np.sqrt(Q.shape[1]) if scale is None else scale
-    S = Q @ K.T * scale
-    if causal:
-        S = np.where(np.tril(np.ones(S.shape, bool)), S, -np.inf)
-    return naive_softmax(S, 1) @ V
-
-
-def sel_rows(idx, n):
-    P = np.zeros((len(idx), n))
-    P[np.arange(len(idx)), idx] = 1
-    return P
-
-
-def dense_ln(Y, eps, w=None, b=None):
-    mu = Y.mean(axis=1, keepdims=True)
-    var = ((Y - mu) ** 2).mean(axis=1, keepdims=True)
-    Z = (Y - mu) / np.sqrt(var + eps)
-    if w is not None:
-        Z = Z * w
-    if b is not None:
-        Z = Z + b
-    return Z
-
-
-def dense_paths(Q, K, V, P1, P2, sc1=None, sc2=None):
-    n, d = Q.shape
-    S1 = sel_rows(P1, n)  # s1 x n: P1 K picks rows
-    S2 = sel_rows(P2, d).T  # d x s2: K P2 picks columns
-    sc1 = 1 / np.sqrt(d) if sc1 is None else sc1
-    sc2 = 1 / np.sqrt(n) if sc2 is None else sc2
-    V1 = naive_softmax(Q @ (S1 @ K).T * sc1, 1) @ (S1 @ V)
-    V2 = (V @ S2) @ naive_softmax((K @ S2).T @ Q * sc2, 0)
-    return V1, V2
-
-
-def dense_skeleton(Q, K, V, P1, P2, ln=True, combine="mean", eps=1e-5, affine=None):
-    V1, V2 = dense_paths(Q, K, V, P1, P2)
-    if ln:
-        (w1, b1), (w2, b2) = affine if affine is not None else ((None, None), (None, None))
-        V1, V2 = dense_ln(V1, eps, w1, b1), dense_ln(V2, eps, w2, b2)
-    out = V1 + V2
-    return out / 2 if combine == "mean" else out
-
-
-def rel(a, b):
-    return np.linalg.norm(a - b) / np.linalg.norm(b)
+    old = ["softmax_attention", "column_attention", "row_attention", "skeleton_attention",
+           "layer_norm", "s3_block", "S3Result", "nystrom_attention"]
+    assert sorted(attention.__all__) == sorted(old)
+    for name in old:
+        assert callable(getattr(attention, name)), name
+    assert attention.s3_block is skeleton.s3.s3_block
+    assert attention.S3Result is skeleton.s3.S3Result
+    assert attention.nystrom_attention is skeleton.nystrom.nystrom_attention
 
 
 # ----------------------------------------------------------------- softmax attention
@@ -197,141 +163,95 @@ def test_float32_end_to_end():
     assert out.dtype == np.float32
     ref = dense_skeleton(*(a.astype(np.float64) for a in (Q, K, V)), [0, 5, 7], [1, 2])
     assert rel(out, ref) < 1e-5
-    assert nystrom_attention(Q, K, V, 4).dtype == np.float32
-    X = rng.standard_normal((32, 8)).astype(np.float32)
-    W = rng.standard_normal((3, 8, 8)).astype(np.float32)
-    res = s3_block(X, *W, kaiming_kernel(32, 8, rng=0, dtype=np.complex64), 4, 4, 2, heads=2, rng=0)
-    assert res.output.dtype == np.float32 and res.smoothed.dtype == np.float32
+    assert layer_norm(Q).dtype == np.float32
+    assert layer_norm(Q.astype(np.float16)).dtype == np.float32
 
 
-# ----------------------------------------------------------------- S3 block
-def dense_s3(X, WQ, WK, WV, L, r, P1, P2, heads, stem=None):
-    from skeleton.smoothing import conv_stem
-
-    Xs = smooth(X, L, r)
-    H = Xs if stem is None else conv_stem(Xs, X, **stem)
-    Q, K, V = H @ WQ, H @ WK, H @ WV
-    hd = WQ.shape[1] // heads
-    V1s, V2s = [], []
-    for h in range(heads):
-        sl = slice(h * hd, (h + 1) * hd)
-        V1, V2 = dense_paths(Q[:, sl], K[:, sl], V[:, sl], P1, P2)
-        V1s.append(V1)
-        V2s.append(V2)
-    V1, V2 = np.hstack(V1s), np.hstack(V2s)
-    return (dense_ln(V1, 1e-5) + dense_ln(V2, 1e-5)) / 2
-
-
-@pytest.mark.parametrize("heads", [1, 2, 4])
-@pytest.mark.parametrize("with_stem", [False, True])
-def test_s3_block_matches_dense(heads, with_stem):
-    rng = np.random.default_rng(7)
-    n, d = 48, 16
-    X = rng.standard_normal((n, d))
-    W = rng.standard_normal((3, d, d)) / 4
-    L = kaiming_kernel(n, d, rng=1)
-    stem = None
-    if with_stem:
-        stem = {"weight": rng.standard_normal((d, 2 * d, 3)) / 8, "bias": rng.standard_normal(d)}
-    res = s3_block(X, *W, L, 4, 6, 3, heads=heads, rng=np.random.default_rng(8), stem=stem)
-    assert isinstance(res, S3Result)
-    # indices: torch.randperm(n)[:s1] analogue from the given generator
-    g = np.random.default_rng(8)
-    np.testing.assert_array_equal(res.row_idx, g.permutation(n)[:6])
-    np.testing.assert_array_equal(res.col_idx, g.permutation(d // heads)[:3])
-    ref = dense_s3(X, *W, L, 4, res.row_idx, res.col_idx, heads, stem)
-    np.testing.assert_allclose(res.output, ref, rtol=1e-11, atol=1e-11)
-    again = s3_block(X, *W, L, 4, 6, 3, heads=heads, row_idx=res.row_idx, col_idx=res.col_idx, stem=stem)
-    np.testing.assert_array_equal(again.output, res.output)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        res.output = None
-
-
-def test_s3_block_bad_input():
-    rng = np.random.default_rng(9)
-    n, d = 20, 8
-    X = rng.standard_normal((n, d))
-    W = rng.standard_normal((3, d, d))
-    L = kaiming_kernel(n, d, rng=1)
-    with pytest.raises(ValueError, match="s1=21 asks for more tokens"):
-        s3_block(X, *W, L, 2, 21, 2, rng=0)
-    with pytest.raises(ValueError, match="s2=5 asks for more per-head features"):
-        s3_block(X, *W, L, 2, 4, 5, heads=2, rng=0)
-    with pytest.raises(ValueError, match="heads=3 must divide"):
-        s3_block(X, *W, L, 2, 4, 2, heads=3, rng=0)
-    with pytest.raises(ValueError, match="W_K must have d = 8 rows"):
-        s3_block(X, W[0], W[1][:4], W[2], L, 2, 4, 2, rng=0)
-    with pytest.raises(ValueError, match="kernel must have shape"):
-        s3_block(X, *W, L[:5], 2, 4, 2, rng=0)
-    with pytest.raises(ValueError, match="col_idx holds duplicate"):
-        s3_block(X, *W, L, 2, 4, 2, row_idx=[0, 1], col_idx=[1, 1])
-
-
-# ----------------------------------------------------------------- Nystrom
-def test_nystrom_full_landmarks_equals_softmax():
-    rng = np.random.default_rng(10)
-    Q, K, V = rng.standard_normal((3, 24, 6))
-    full = softmax_attention(Q, K, V)
-    assert rel(nystrom_attention(Q, K, V, 24, pinv="exact"), full) < 1e-8
-
-
-def test_nystrom_iterative_pinv_converges_and_landmarks():
-    rng = np.random.default_rng(11)
-    Q, K, V = rng.standard_normal((3, 50, 6)) * 0.5
-    exact = nystrom_attention(Q, K, V, 7, pinv="exact")
-    it = nystrom_attention(Q, K, V, 7, pinv="iterative", n_iter=60)
-    assert rel(it, exact) < 1e-8
-    # dense reference of the landmark construction (segment means, sizes 7 or 8)
-    b = (np.arange(8) * 50) // 7
-    Ql = np.array([Q[b[i]:b[i + 1]].mean(0) for i in range(7)])
-    Kl = np.array([K[b[i]:b[i + 1]].mean(0) for i in range(7)])
-    sc = 1 / np.sqrt(6)
-    F = naive_softmax(Q @ Kl.T * sc, 1)
-    A = naive_softmax(Ql @ Kl.T * sc, 1)
-    B = naive_softmax(Ql @ K.T * sc, 1)
-    assert rel(exact, F @ np.linalg.pinv(A) @ B @ V) < 1e-10
-    with pytest.raises(ValueError, match="m=51"):
-        nystrom_attention(Q, K, V, 51)
-
-
-def test_s3_block_float32_with_stem_and_repository_variant():
-    rng = np.random.default_rng(12)
-    n, d = 40, 8
-    X = rng.standard_normal((n, d)).astype(np.float32)
-    W = (rng.standard_normal((3, d, d)) / 4).astype(np.float32)
-    L = kaiming_kernel(n, d, rng=1, distribution="uniform", dtype=np.complex64)
-    stem = {"weight": (rng.standard_normal((d, 2 * d, 1)) / 8).astype(np.float32),
-            "bias": np.zeros(d, np.float32), "kernel_size": 1, "activation": "elu"}
-    res = s3_block(X, *W, L, d, 5, 2, heads=2, rng=3, stem=stem)  # r = d: no averaging
-    for a in (res.output, res.smoothed, res.hidden, res.column, res.row):
-        assert a.dtype == np.float32
-    ref = dense_s3(X.astype(np.float64), *W.astype(np.float64), L.astype(np.complex128), d,
-                   res.row_idx, res.col_idx, 2,
-                   {k: (v.astype(np.float64) if isinstance(v, np.ndarray) else v) for k, v in stem.items()})
-    assert rel(res.output, ref) < 1e-4
-
-
-def test_nystrom_bad_input():
-    rng = np.random.default_rng(13)
+# ----------------------------------------------------------------- regressions
+def test_numpy_matrix_input_is_converted():
+    """Regression: numpy.matrix Q/K/V failed with "matrix.max() got an unexpected
+    keyword argument 'keepdims'"."""
+    rng = np.random.default_rng(40)
     Q, K, V = rng.standard_normal((3, 12, 4))
-    with pytest.raises(ValueError, match="m must be at least 1"):
-        nystrom_attention(Q, K, V, 0)
-    with pytest.raises(ValueError, match="pinv"):
-        nystrom_attention(Q, K, V, 3, pinv="svd")
-    with pytest.raises(ValueError, match="Q and K must have the same number of rows"):
-        nystrom_attention(Q[:10], K, V, 3)
-    with pytest.raises(ValueError, match="V must not contain NaN"):
-        nystrom_attention(Q, K, np.full_like(V, np.inf), 3)
+    M = [as_matrix(A) for A in (Q, K, V)]
+    cases = [
+        (softmax_attention(*M), dense_attention(Q, K, V)),
+        (column_attention(*M, [0, 3, 5]), dense_paths(Q, K, V, [0, 3, 5], [0])[0]),
+        (row_attention(*M, [1, 2]), dense_paths(Q, K, V, [0], [1, 2])[1]),
+        (skeleton_attention(*M, [0, 3], [1]), dense_skeleton(Q, K, V, [0, 3], [1])),
+        (layer_norm(M[0]), dense_ln(Q, 1e-5)),
+    ]
+    for got, ref in cases:
+        assert type(got) is np.ndarray
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("k", [-664, -100, 0, 100, 664])
+def test_layer_norm_at_extreme_scales(k):
+    """Regression: LayerNorm of a 1e200-scaled row gave 0 (its variance overflowed)."""
+    rng = np.random.default_rng(41)
+    Y = rng.standard_normal((6, 9))
+    for eps in (1e-5, 0.0):
+        got = layer_norm(np.ldexp(Y, k), eps=eps)
+        ref = standardize_scaled(Y, k, eps)
+        assert np.abs(ref).max() > 0
+        np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-13 * np.abs(ref).max())
+
+
+def test_layer_norm_constant_rows():
+    """A zero-variance row maps to 0 (then the affine map), also for eps = 0 (was NaN)."""
+    Y = np.array([[2.0, 2.0, 2.0], [0.0, 0.0, 0.0], [1.0, 2.0, 3.0]])
+    b = np.array([0.5, -1.0, 2.0])
+    Z = layer_norm(Y, eps=0.0, bias=b)
+    np.testing.assert_array_equal(Z[:2], np.vstack([b, b]))
+    np.testing.assert_allclose(Z[2], dense_ln(Y[2:], 0.0, None, b)[0], rtol=1e-14)
+
+
+def test_overflowing_scores_raise():
+    """Regression: finite Q, K whose scores overflow gave NaN without a word."""
+    rng = np.random.default_rng(42)
+    Q, K, V = rng.standard_normal((3, 10, 4))
+    big = np.ldexp(1.0, 600)
+    calls = [
+        lambda: softmax_attention(Q * big, K * big, V),
+        lambda: column_attention(Q * big, K * big, V, [0, 1]),
+        lambda: row_attention(Q * big, K * big, V, [0, 1]),
+        lambda: skeleton_attention(Q * big, K * big, V, [0, 1], [0, 1]),
+    ]
+    for call in calls:
+        with np.errstate(over="ignore", invalid="ignore"), \
+                pytest.raises(ValueError, match="not finite although Q, K and V are"):
+            call()
+    # one large factor is fine: the softmax becomes a hard maximum (distinct scores)
+    out = softmax_attention(Q * big, K, V)
+    ref = V[np.argmax(Q @ K.T, axis=1)]
+    np.testing.assert_array_equal(out, ref)
+    # without the finiteness checks the NaN comes back, as documented
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.isnan(softmax_attention(Q * big, K * big, V, check_finite=False)).any()
+
+
+def test_flags_and_scales_are_validated():
+    """Regression: causal="no" and layer_norm="no" were truthy; scales name themselves."""
+    rng = np.random.default_rng(43)
+    Q, K, V = rng.standard_normal((3, 6, 4))
+    with pytest.raises(TypeError, match="causal must be True or False"):
+        softmax_attention(Q, K, V, causal="no")
+    with pytest.raises(TypeError, match="layer_norm must be True or False"):
+        skeleton_attention(Q, K, V, [0], [0], layer_norm="no")
+    with pytest.raises(ValueError, match="scale_col must be > 0"):
+        skeleton_attention(Q, K, V, [0], [0], scale_col=-1.0)
+    with pytest.raises(TypeError, match="scale_row must be a finite real number"):
+        skeleton_attention(Q, K, V, [0], [0], scale_row=np.nan)
+    with pytest.raises(TypeError, match="weight must be real"):
+        layer_norm(Q, weight=np.ones(4) + 1j)
+    with pytest.raises(ValueError, match="bias must have shape"):
+        layer_norm(Q, bias=np.ones(3))
 
 
 @pytest.mark.gpu
 def test_cupy_attention_matches_numpy():
-    cp = pytest.importorskip("cupy")
-    try:
-        if cp.cuda.runtime.getDeviceCount() < 1:
-            pytest.skip("no CUDA device")
-    except cp.cuda.runtime.CUDARuntimeError:
-        pytest.skip("no CUDA device")
+    cp = cupy_with_device()
     rng = np.random.default_rng(14)
     Q, K, V = rng.standard_normal((3, 64, 8))
     P1, P2 = rng.permutation(64)[:9], rng.permutation(8)[:3]

@@ -30,7 +30,15 @@ PUBLIC_MODULES = (
     "skeleton.matrices",
     "skeleton.kernel_matrix",
     "skeleton.smoothing",
+    "skeleton.smoothing.fourier",
+    "skeleton.smoothing.segments",
+    "skeleton.smoothing.kaiming",
+    "skeleton.smoothing.filters",
+    "skeleton.smoothing.legt",
+    "skeleton.stem",
     "skeleton.attention",
+    "skeleton.s3",
+    "skeleton.nystrom",
 )
 
 # The numpydoc checks enforced (numpydoc's own codes):
@@ -90,8 +98,10 @@ def test_the_collection_finds_the_public_api():
     for name in ("skeleton.cur.skeleton_approx", "skeleton.approximation.SkeletonApprox.error",
                  "skeleton.approximation.SkeletonApprox.entries",
                  "skeleton.incoherence.incoherence", "skeleton.sampling.maxvol_indices",
-                 "skeleton.kernel_matrix.KernelMatrix.entries", "skeleton.smoothing.smooth",
-                 "skeleton.attention.s3_block", "skeleton.matrices.low_rank"):
+                 "skeleton.kernel_matrix.KernelMatrix.entries", "skeleton.smoothing.fourier.smooth",
+                 "skeleton.s3.s3_block", "skeleton.attention.skeleton_attention",
+                 "skeleton.nystrom.nystrom_attention", "skeleton.stem.conv_stem",
+                 "skeleton.matrices.low_rank"):
         assert name in CALLABLES
     assert len(CALLABLES) >= 40
 

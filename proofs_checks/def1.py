@@ -210,7 +210,6 @@ def summarise(results, p, ctx):
     setting = (f"fixed k = {p['k']} uniform rows and columns, n = {p['n']}, d = {p['d']}, r = {p['r']}; noiseless "
                f"exact recovery (rel. error <= {RECOVERY_TOL}); failure rates in the lowest vs highest third of mu")
     labels = ("high-mu third", "low-mu third")
-    res = _compare(main, "high", "low")
     # the claim is that high mu is favourable: it holds when high-mu recoveries fail LESS often
     fav = _compare(main, "low", "high")
     cx = None

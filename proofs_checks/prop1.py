@@ -73,7 +73,7 @@ from ._figures import CLAIM_STYLE, finish, rate_errorbar, subplots
 from ._framework import Check, seed_of, split, trial_seeds
 from ._lowrank import coherent_factors, flat_orthonormal, lowrank_factors
 from ._noise import ComplementNoise, FlatNoise, skeleton_errors
-from ._verdict import VIOLATED, cells_verdict, deterministic_verdict, rate_trend
+from ._verdict import VIOLATED, cells_verdict, rate_trend
 
 ID = "prop1"
 CORES = ("pinv", "truncated", "optimal")

@@ -179,17 +179,22 @@ def ab(x):
     return float(np.max(np.abs(x))), float(np.max(np.abs(np.diff(x)))) if x.size > 1 else 0.0
 
 
-def draw_l(ss, conv, law, n, M):
-    """M kernels l (M x n) of the given reading and law, from the trial seed ``ss``."""
-    rng = np.random.default_rng(np.random.SeedSequence(
-        ss.entropy, spawn_key=tuple(ss.spawn_key) + (list(LAWS).index((conv, law)),)))
+def sample_l(rng, conv, law, n, M, sigma=1.0):
+    """M i.i.d. kernels l_1..l_n (an M x n array) of the ``law`` of reading ``conv`` (see LAWS)."""
     dist, w = LAWS[(conv, law)]
-    w /= n
+    w *= sigma / n
     if dist == "normal":
         return rng.standard_normal((M, n)) * w
     if dist == "sign":
         return (2.0 * rng.integers(0, 2, size=(M, n)) - 1.0) * w
     return rng.uniform(-w, w, size=(M, n))
+
+
+def draw_l(ss, conv, law, n, M):
+    """``sample_l`` from the stream of (conv, law) of the trial seed ``ss``."""
+    rng = np.random.default_rng(np.random.SeedSequence(
+        ss.entropy, spawn_key=tuple(ss.spawn_key) + (list(LAWS).index((conv, law)),)))
+    return sample_l(rng, conv, law, n, M)
 
 
 def _inputs_of(ss, n):

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._verdict import clopper_pearson
 
-__all__ = ["VERDICT_COLOURS", "colour", "rate_errorbar", "finish", "subplots"]
+__all__ = ["VERDICT_COLOURS", "colour", "rate_errorbar", "finish", "subplots", "size_axis"]
 
 VERDICT_COLOURS = {
     "holds": "#1a9641",                # green
@@ -57,8 +57,21 @@ def rate_errorbar(ax, x, failures, trials, *, verdict, level=0.95, marker="o", l
         ax.plot(x[~pos], ci[~pos, 1], "v", color=c, ms=7, label=(label + " (0 failures: upper end)") if label else None)
 
 
-def finish(fig, axes, path, *, title=None, xlabel=None, ylabel=None, verdicts=(), legend=True, claim_label=None):
-    """Label, add the verdict legend (the verdicts drawn, plus the claim's line style), save, close."""
+def size_axis(ax, sizes):
+    """Log x axis with one plain tick per tested size (no crowded minor labels)."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+    sizes = sorted({int(v) for v in sizes})
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(sizes))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels([str(v) for v in sizes])
+
+
+def finish(fig, axes, path, *, title=None, xlabel=None, ylabel=None, verdicts=(), legend=True, claim_label=None,
+           legend_below=False):
+    """Label, add the verdict legend (the verdicts drawn, plus the claim's line style), save, close.
+
+    ``legend_below`` puts the legend under the panels (for bar charts it would cover)."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -77,10 +90,16 @@ def finish(fig, axes, path, *, title=None, xlabel=None, ylabel=None, verdicts=()
         if claim_label:
             handles.append(Line2D([], [], **CLAIM_STYLE))
             labels.append(claim_label)
-        if handles:
+        if handles and legend_below:
+            fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=min(4, len(handles)),
+                       bbox_to_anchor=(0.5, 0.0))
+        elif handles:
             axes[0].legend(handles, labels, fontsize=7, loc="best")
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
+    if legend and legend_below:
+        rows = -(-len(axes[0].get_legend_handles_labels()[0] + list(verdicts)) // 4)
+        fig.subplots_adjust(bottom=0.08 + 0.04 * rows)
     fig.savefig(path, dpi=100)
     plt.close(fig)

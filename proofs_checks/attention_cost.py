@@ -34,7 +34,7 @@ from skeleton.smoothing import kaiming_kernel
 
 from ._common import median_time
 from ._entry import Entry
-from ._figures import CLAIM_STYLE, colour, finish, subplots
+from ._figures import CLAIM_STYLE, colour, finish, size_axis, subplots
 from ._framework import Check
 from ._verdict import fit_constant
 
@@ -115,7 +115,8 @@ def figure(results, p, entries, path):
     u = np.unique([r["n"] for r in results]).astype(float)
     t0 = np.median([r["t_s3"] for r in results if r["n"] == u[0]])
     ax.plot(u, t0 * u / u[0], **CLAIM_STYLE)
-    ax.set_xscale("log"); ax.set_yscale("log")
+    size_axis(ax, u)
+    ax.set_yscale("log")
     finish(fig, axes, path, title="S3 block time vs sequence length (timings)", xlabel="n",
            ylabel="seconds (1 thread)", verdicts=verdicts, claim_label="claimed: linear in n (from the smallest n)")
 

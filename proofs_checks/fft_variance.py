@@ -41,7 +41,7 @@ from scipy import stats
 from skeleton.smoothing import kaiming_variance
 
 from ._entry import Derivation, Entry, corrected
-from ._figures import CLAIM_STYLE, finish, subplots
+from ._figures import CLAIM_STYLE, finish, size_axis, subplots
 from ._framework import Check, seed_of, split, total_trials, trial_seeds
 from ._verdict import VIOLATED, sampling_verdict
 
@@ -177,7 +177,8 @@ def figure(results, p, entries, path):
     axes[1].plot(u, 1 / (2 * u * u), **CLAIM_STYLE)
     axes[1].plot(u, [inverse_var_exact(int(n), 1 / n) for n in u], "k:", label="corrected (2n-2)/n^3")
     for ax in axes:
-        ax.set_xscale("log"); ax.set_yscale("log"); ax.legend(fontsize=7)
+        size_axis(ax, u)
+        ax.set_yscale("log"); ax.legend(fontsize=7)
     axes[0].set_title("forward FFT of N(0,1): claimed 2n", fontsize=9)
     axes[1].set_title("irfft of parts with variance 1/n: claimed 1/(2n^2)", fontsize=9)
     axes[0].set_ylabel("E|X_f|^2"); axes[1].set_ylabel("Var(k_t)")

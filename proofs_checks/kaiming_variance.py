@@ -46,7 +46,7 @@ import numpy as np
 from skeleton.smoothing import kaiming_kernel, kaiming_variance
 
 from ._entry import Derivation, Entry, corrected
-from ._figures import CLAIM_STYLE, colour, finish, subplots
+from ._figures import CLAIM_STYLE, colour, finish, size_axis, subplots
 from ._framework import Check, seed_of, split, trial_seeds
 from ._verdict import VIOLATED, fit_constant, sampling_verdict
 
@@ -187,7 +187,8 @@ def figure(results, p, entries, path):
     u = np.unique(ns)
     ax.plot(u, 1 / u, **CLAIM_STYLE)
     ax.plot(u, [kaiming_variance(int(n), p["d"])["time"] for n in u], "k:", label="closed form (2n-2)/(d n^2)")
-    ax.set_xscale("log"); ax.set_yscale("log")
+    size_axis(ax, u)
+    ax.set_yscale("log")
     finish(fig, axes, path, title=f"Kaiming-initialised kernel, d = {p['d']}", xlabel="n", ylabel="variance",
            verdicts=[by[f"{ID}.time_entries_O(1/n)"].verdict, by[f"{ID}.freq_entries_O(1/n)"].verdict],
            claim_label="claimed rate 1/n")

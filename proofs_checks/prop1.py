@@ -69,7 +69,7 @@ import math
 import numpy as np
 
 from ._entry import Derivation, Entry, corrected, vacuity
-from ._figures import CLAIM_STYLE, finish, rate_errorbar, subplots
+from ._figures import CLAIM_STYLE, colour, finish, rate_errorbar, size_axis, subplots
 from ._framework import Check, seed_of, split, trial_seeds
 from ._lowrank import coherent_factors, flat_orthonormal, lowrank_factors
 from ._noise import ComplementNoise, FlatNoise, skeleton_errors
@@ -302,7 +302,8 @@ def figure(results, p, entries, path):
         ns = np.array(t["sizes"])
         r0 = max(t["failures"][0], 1) / t["trials"][0]
         ax.plot(ns, r0 * (ns / ns[0]) ** -DECAY, **CLAIM_STYLE)
-        ax.set_xscale("log"); ax.set_yscale("log")
+        size_axis(ax, ns)
+        ax.set_yscale("log")
         ax.set_title(f"c = {c}: P(ratio > C = {by[f'{ID}.bound.pinv.c{c}'].constant:g})", fontsize=9)
         ax.set_xlabel("n"); ax.set_ylabel("failure rate (CI error bars)")
     ax = axes[2]
@@ -310,20 +311,16 @@ def figure(results, p, entries, path):
         e = by[f"{ID}.bound.{core}.c1"]
         q = [np.quantile([row["ratio"][core] for t in main for row in t["rows"] if row["n"] == n and row["c"] == 1], 0.99)
              for n in p["ns"]]
-        ax.plot(p["ns"], q, marks[core] + "-", color=_col(e.verdict), label=f"{core}, 99th pct")
+        ax.plot(p["ns"], q, marks[core] + "-", color=colour(e.verdict), label=f"{core}, 99th pct")
     ax.plot(p["ns"], [max(row["trivial"] for t in main for row in t["rows"] if row["n"] == n and row["c"] == 1)
                       for n in p["ns"]], "k:", label="X + E (trivial)")
     ax.axhline(by[f"{ID}.bound.pinv.c1"].constant, **CLAIM_STYLE)
-    ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("n")
+    size_axis(ax, p["ns"])
+    ax.set_yscale("log"); ax.set_xlabel("n")
     ax.set_ylabel("||X - CUR|| / claimed rate"); ax.set_title("c = 1: ratio (dashed: C)", fontsize=9)
     ax.legend(fontsize=7)
     finish(fig, axes, path, title="Prop. 1: failure rate at a fixed constant vs n",
            verdicts=verdicts, claim_label="claimed decay n^-2 (from the first rate) / constant C")
-
-
-def _col(v):
-    from ._figures import colour
-    return colour(v)
 
 
 CHECK = Check(
@@ -481,18 +478,19 @@ def noiseless_figure(results, p, entries, path):
     fig, axes = subplots(1, 1, width=6.2, height=4.4)
     ax = axes[0]
     verdicts = []
-    for e, c, mk in zip(entries, CS, ("o", "s")):
+    for e, c, mk, ls in zip(entries, CS, ("o", "s"), (":", "-.")):
         t = e.details["trend"]
         rate_errorbar(ax, t["sizes"], t["failures"], t["trials"], verdict=e.verdict, marker=mk,
                       label=f"c = {c}, measured", level=e.ci_level)
         ns = np.array(t["sizes"])
         ax.plot(ns, [exact_failure(int(n), int(n) // p["mu"], sample_count(c, p["mu"], 1, int(n))) or np.nan
-                     for n in ns], ":", color="0.3", label=f"c = {c}, exact formula" if c == 1 else None)
+                     for n in ns], ls, color="0.2", label=f"c = {c}, exact probability")
         verdicts.append(e.verdict)
     ns = np.array(sorted({r["n"] for r in main}), float)
     t = entries[0].details["trend"]
     ax.plot(ns, t["failures"][0] / t["trials"][0] * (ns / ns[0]) ** -DECAY, **CLAIM_STYLE)
-    ax.set_xscale("log"); ax.set_yscale("log")
+    size_axis(ax, ns)
+    ax.set_yscale("log")
     finish(fig, axes, path, title=f"Prop. 1 noiseless step: flat-support family (mu = {p['mu']}, rank 1)",
            xlabel="n", ylabel="P(exact recovery fails)", verdicts=verdicts,
            claim_label="claimed decay n^-2 (from the c = 1 rate at the smallest n)")

@@ -455,6 +455,8 @@ def figure(results, p, entries, path):
                 rate = e.failures / e.trials
                 x = 3 * j + k
                 ax.bar(x, max(rate, 1e-5), color=colour(e.verdict), hatch="//" if pre else None, edgecolor="k", lw=0.4)
+                if e.failures == 0:      # no failure: the interval's upper end, in the verdict's colour
+                    ax.plot(x, e.ci[1], "v", color=colour(e.verdict), ms=8, mec="k")
                 ax.errorbar(x, max(rate, 1e-5), yerr=[[max(rate, 1e-5) - max(e.ci[0], 1e-5)],
                                                        [max(e.ci[1] - rate, 0.0)]], color="k", capsize=2)
                 verdicts.append(e.verdict)

@@ -43,7 +43,7 @@ from skeleton.smoothing import (gaussian_kernel, kaiming_kernel, linear_fft_leng
 
 from ._common import median_time
 from ._entry import Entry
-from ._figures import colour, finish, subplots
+from ._figures import colour, finish, size_axis, subplots
 from ._framework import Check
 from ._verdict import fit_constant
 
@@ -221,7 +221,8 @@ def figure(results, p, entries, path):
         axes[1].scatter(ns, [r["t_smooth"] for r in times], color=colour(v), label="smooth (r + d)")
         axes[1].scatter(ns, [r["t_fft"] for r in times], marker="s", color="0.4", label="r + d bare transforms")
         axes[1].scatter(ns, [r["t_full"] for r in times], marker="^", color="0.7", label="full form (3d)")
-        axes[1].set_xscale("log"); axes[1].set_yscale("log"); axes[1].set_xlabel("n")
+        size_axis(axes[1], ns)
+        axes[1].set_yscale("log"); axes[1].set_xlabel("n")
         axes[1].set_ylabel("seconds (1 thread)"); axes[1].legend(fontsize=7)
     finish(fig, axes, path, title="Smoothing cost: transforms counted and timed", verdicts=verdicts, legend=False)
 

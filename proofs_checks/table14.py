@@ -210,7 +210,7 @@ def figure(results, p, entries, path):
         x = np.arange(len(DATASETS))
         for j, key in enumerate(("X",) + KERNELS):
             m = [_mean(main, ds, key, kr) for ds in DATASETS]
-            col = "0.55" if key == "X" else None
+            col = "white" if key == "X" else None
             if key != "X":
                 cols = [colour(by[f"{ID}.{key}.{ds}.r{kr}"].verdict) for ds in DATASETS]
                 verdicts += [by[f"{ID}.{key}.{ds}.r{kr}"].verdict for ds in DATASETS]
@@ -231,7 +231,7 @@ def figure(results, p, entries, path):
         ax.set_ylabel("mu (mean, standard error)")
         ax.set_xlabel("dataset")
     finish(fig, axes, path, title="Table 14: mu before/after the smoother (real data, untrained) vs the paper",
-           verdicts=verdicts)
+           verdicts=verdicts, legend_below=True)
 
 
 CHECK = Check(

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._verdict import VERDICTS, agreement_verdict, deterministic_verdict, interval_verdict
+from ._verdict import fmt_num as _num
 
 __all__ = ["Entry", "Derivation", "PostHocCorrection", "corrected", "vacuity", "KINDS", "JSON_KEYS",
            "index_ranges"]
@@ -204,17 +205,6 @@ def _trend_dict(t):
 
 def _key(key):
     return "(" + ", ".join(str(x) for x in key) + ")" if isinstance(key, tuple) else str(key)
-
-
-def _num(x, nd=3):
-    if x is None:
-        return "-"
-    if isinstance(x, (int, np.integer)) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e7):
-        return str(int(x))
-    x = float(x)
-    if not math.isfinite(x):
-        return "inf" if x > 0 else ("-inf" if x < 0 else "nan")
-    return f"{x:.{nd}g}"
 
 
 def sanitize(obj):

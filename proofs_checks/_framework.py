@@ -66,8 +66,8 @@ class Check:
     optionally ``held_out`` (further trials, seeded independently of the main ones, on
     which corrected statements are tested; see :func:`split`).  ``finding(entries)``
     writes the report's one-paragraph finding from the entries' numbers.  ``cost`` is
-    the seconds one trial takes on one core of the reference machine (the estimate
-    ``skeleton verify`` prints before a run)."""
+    the seconds one trial takes on one core of the reference machine, or a pair (quick,
+    full) (the estimate ``skeleton verify`` prints before a run)."""
 
     id: str
     title: str
@@ -79,7 +79,7 @@ class Check:
     figure: Callable | None = None           # figure(results, params, entries, path)
     finding: Callable | None = None          # finding(entries) -> str (report paragraph)
     timed: bool = False                      # wall-clock timing trials: run with no other check's trials
-    cost: float = 0.05                       # reference seconds per trial (run-time estimate only)
+    cost: float | tuple = 0.05               # reference seconds per trial, or (quick, full) (run-time estimate only)
 
 
 def total_trials(params):

@@ -9,10 +9,9 @@ parameters, figure, evidence).  Numbers are rounded; a missing number is a dash.
 from __future__ import annotations
 
 import json
-import math
 
 from ._entry import sanitize
-from ._verdict import VERDICTS
+from ._verdict import VERDICTS, fmt_num
 
 __all__ = ["fmt", "ci_text", "counts_text", "summary_table", "write_report", "verdict_counts"]
 
@@ -25,12 +24,8 @@ def fmt(x, nd=3):
         return "yes" if x else "no"
     if isinstance(x, (list, tuple)):
         return "[" + ", ".join(fmt(v, nd) for v in x) + "]"
-    if isinstance(x, int):
-        return str(x)
-    if isinstance(x, float):
-        if not math.isfinite(x):
-            return "inf" if x > 0 else ("-inf" if x < 0 else "nan")
-        return f"{x:.{nd}g}"
+    if isinstance(x, (int, float)):
+        return fmt_num(x, nd)
     return str(x)
 
 
@@ -76,6 +71,9 @@ def summary_table(entries):
     return "\n".join(lines)
 
 
+MAX_LISTED = 6        # a claim with more corrected statements lists only those that do not hold
+
+
 def _paragraph(check, entries):
     """Claim, finding and corrected statements of one check."""
     originals = [e for e in entries if not e.derived_from]
@@ -87,11 +85,17 @@ def _paragraph(check, entries):
     out = [f"### {check.title}", "", f"**Claim.** {check.claim.strip()}", "", f"**Finding.** {finding.strip()}", ""]
     if fixes:
         items = []
-        for e in fixes:
+        shown = fixes if len(fixes) <= MAX_LISTED else [e for e in fixes if e.verdict != "holds"]
+        for e in shown:
             of = f" (corrects `{e.corrected_of}`)" if e.corrected_of else " (a sharper statement; the original holds)"
             vac = f"; **vacuous**: {e.trivial}" if e.vacuous else ""
             items.append(f"- `{e.id}`{of}: {e.claim.strip()} — **{e.verdict}**{vac}. Derived from: "
                          f"{e.derived_from}; tested on {e.tested_on}.")
+        if len(shown) < len(fixes):
+            held = sorted({e.tested_on for e in fixes})
+            items.insert(0, f"- {len(fixes) - len(shown)} of {len(fixes)} corrected statements hold "
+                            f"(tested on {'; '.join(held)}); they are listed in the table below"
+                            + ("; the others:" if shown else "."))
         out += ["**Corrected statements.**", ""] + items + [""]
     return out
 

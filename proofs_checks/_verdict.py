@@ -84,6 +84,7 @@ __all__ = [
     "interval_verdict",
     "RateTrend",
     "Cells",
+    "fmt_num",
     "HOLDS",
     "HOLDS_C",
     "VIOLATED",
@@ -285,23 +286,24 @@ class RateTrend:
 
     def table(self):
         """Markdown table of the per-n rates."""
-        rows = [f"| n | failures / trials | rate | CI ({_pct(self.ci_level)}) | allowed shape n^-{_g(self.p)} |",
+        rows = [f"| n | failures / trials | rate | CI ({_pct(self.ci_level)}) | allowed shape n^-{fmt_num(self.p)} |",
                 "|---|---|---|---|---|"]
         n0 = self.sizes[0]
         for n, k, N, ci in zip(self.sizes, self.failures, self.trials, self.cis):
-            rows.append(f"| {_g(n)} | {k} / {N} | {_g(k / N if N else 0.0)} | [{_g(ci[0])}, {_g(ci[1])}] | "
-                        f"{_g((n / n0) ** -self.p)} x rate at n = {_g(n0)} |")
+            rows.append(f"| {fmt_num(n)} | {k} / {N} | {fmt_num(k / N if N else 0.0)} | [{fmt_num(ci[0])}, {fmt_num(ci[1])}] | "
+                        f"{fmt_num((n / n0) ** -self.p)} x rate at n = {fmt_num(n0)} |")
         return "\n".join(rows)
 
 
-def _g(x, nd=3):
+def fmt_num(x, nd=3):
+    """A number as a report shows it: ``nd`` significant digits, whole numbers plain, None as '-'."""
     if x is None:
         return "-"
     if isinstance(x, (int, np.integer)) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e7):
         return str(int(x))
     x = float(x)
     if not math.isfinite(x):
-        return "inf" if x > 0 else "-inf"
+        return "inf" if x > 0 else ("-inf" if x < 0 else "nan")
     return f"{x:.{nd}g}"
 
 
@@ -353,9 +355,9 @@ def rate_trend(sizes, failures, trials, *, p, conf=0.95, bound=30.0):
     if k.sum() == 0:
         hi = max(c[1] for c in cis)
         return RateTrend(verdict=INCONCLUSIVE, slope=None, slope_ci=(-math.inf, math.inf), **common,
-                         reason=(f"no failure in {int(N.sum())} trials: every per-n rate is below {_g(hi)} "
+                         reason=(f"no failure in {int(N.sum())} trials: every per-n rate is below {fmt_num(hi)} "
                                  f"({_pct(level)} upper end), but without failures no decay exponent can be "
-                                 f"fitted, so the n^-{_g(p)} rate is not resolved by this budget"))
+                                 f"fitted, so the n^-{fmt_num(p)} rate is not resolved by this budget"))
     if us.size < 2:
         return RateTrend(verdict=INCONCLUSIVE, slope=None, slope_ci=(-math.inf, math.inf), **common,
                          reason="one size only: no trend in n can be fitted")
@@ -381,16 +383,16 @@ def rate_trend(sizes, failures, trials, *, p, conf=0.95, bound=30.0):
         bhat = math.copysign(math.inf, bhat)
     if ci[0] > -p:
         verdict = VIOLATED
-        reason = (f"the failure rate decays as n^{_g(bhat)} ({_pct(conf)} interval [{_g(ci[0])}, {_g(ci[1])}]), "
-                  f"slower than the claimed n^-{_g(p)}: the whole interval lies above -{_g(p)}")
+        reason = (f"the failure rate decays as n^{fmt_num(bhat)} ({_pct(conf)} interval [{fmt_num(ci[0])}, {fmt_num(ci[1])}]), "
+                  f"slower than the claimed n^-{fmt_num(p)}: the whole interval lies above -{fmt_num(p)}")
     elif ci[1] < -p:
         verdict = HOLDS
-        reason = (f"the failure rate decays as n^{_g(bhat)} ({_pct(conf)} interval [{_g(ci[0])}, {_g(ci[1])}]), "
-                  f"faster than the claimed n^-{_g(p)}")
+        reason = (f"the failure rate decays as n^{fmt_num(bhat)} ({_pct(conf)} interval [{fmt_num(ci[0])}, {fmt_num(ci[1])}]), "
+                  f"faster than the claimed n^-{fmt_num(p)}")
     else:
         verdict = INCONCLUSIVE
-        reason = (f"fitted decay n^{_g(bhat)}, {_pct(conf)} interval [{_g(ci[0])}, {_g(ci[1])}] contains "
-                  f"-{_g(p)}: the trials cannot tell the claimed decay from a slower one")
+        reason = (f"fitted decay n^{fmt_num(bhat)}, {_pct(conf)} interval [{fmt_num(ci[0])}, {fmt_num(ci[1])}] contains "
+                  f"-{fmt_num(p)}: the trials cannot tell the claimed decay from a slower one")
     return RateTrend(verdict=verdict, slope=bhat, slope_ci=ci, reason=reason, **common)
 
 
@@ -424,7 +426,7 @@ class Cells:
         for key, k, n, ci, allowed, v in self.rows:
             key = key if isinstance(key, tuple) else (key,)
             rows.append("| " + " | ".join(str(x) for x in key) +
-                        f" | {k} / {n} | [{_g(ci[0])}, {_g(ci[1])}] | {_g(allowed)} | {v} |")
+                        f" | {k} / {n} | [{fmt_num(ci[0])}, {fmt_num(ci[1])}] | {fmt_num(allowed)} | {v} |")
         return "\n".join(rows)
 
 

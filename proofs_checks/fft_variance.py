@@ -156,8 +156,8 @@ def summarise(results, p, ctx):
 
 def finding(entries):
     by = {e.id: e for e in entries}
-    return (f"Gaussianity {by[f'{ID}.gaussian'].verdict}; the factor 2n of the forward transform is "
-            f"{by[f'{ID}.forward_2n'].verdict} (E|X_f|^2 = n v, each part n v/2); the inverse's sigma^2/(2n^2) is "
+    return (f"Gaussianity: {by[f'{ID}.gaussian'].verdict}; the factor 2n of the forward transform: "
+            f"{by[f'{ID}.forward_2n'].verdict} (E|X_f|^2 = n v, each part n v/2); the inverse's sigma^2/(2n^2): "
             f"{by[f'{ID}.inverse_half'].verdict} (it is (2n-2) p/n^2, about 4x the claim for parts of variance "
             "sigma^2/n).")
 
@@ -193,4 +193,4 @@ CHECK = Check(
     interpretation="numpy/torch convention (unnormalised forward, 1/n on the inverse); interior bins; "
                    "both readings of 'variance' of a complex entry reported. See the module docstring.",
     params=lambda quick: dict(trials=8 if quick else 32, held_out=8 if quick else 16, M=64, ns=[64, 255, 1024, 4096]),
-    trial=trial, summarise=summarise, figure=figure, finding=finding, cost=0.02)
+    trial=trial, summarise=summarise, figure=figure, finding=finding, cost=0.005)

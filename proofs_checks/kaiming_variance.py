@@ -203,4 +203,4 @@ CHECK = Check(
                    "Smoother; uniform: repository LMUFFT_nccl). See the module docstring.",
     params=lambda quick: dict(trials=16 if quick else 48, held_out=8 if quick else 24, d=64,
                               ns=[64, 255, 1024, 8192] if quick else [64, 255, 512, 1024, 2048, 4096, 8192]),
-    trial=trial, summarise=summarise, figure=figure, finding=finding, cost=0.03)
+    trial=trial, summarise=summarise, figure=figure, finding=finding, cost=(0.008, 0.005))

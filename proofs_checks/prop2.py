@@ -485,4 +485,4 @@ CHECK = Check(
                    "docstring.",
     # quick = full: the check takes seconds, and cell verdicts near the threshold need the same samples to agree
     params=lambda quick: dict(trials=45, held_out=30, replicates=250, ns=[32, 256, 1024]),
-    trial=trial, summarise=summarise, figure=figure, finding=finding, cost=0.15)
+    trial=trial, summarise=summarise, figure=figure, finding=finding, cost=0.048)

@@ -273,11 +273,11 @@ def summarise(results, p, ctx):
 def finding(entries):
     by = {e.id: e for e in entries}
     b = by[f"{ID}.bound.legt"]
-    return (f"The bound with the LegT construction is {b.verdict}"
+    return (f"The bound with the LegT construction: {b.verdict}"
             + (f" (constant {b.constant:.3g})" if b.constant is not None else "")
             + (f", but it is **vacuous**: {b.trivial}" if b.vacuous else "")
-            + f". 'Computable by (3)' (circular FFT) is {by[f'{ID}.circular'].verdict}; the proof's t-dependent "
-              f"recursion is a convolution: {by[f'{ID}.t_dependent_A'].verdict}.")
+            + f". 'Computable by (3)' (circular FFT): {by[f'{ID}.circular'].verdict}; 'the proof's t-dependent "
+              f"recursion is a convolution': {by[f'{ID}.t_dependent_A'].verdict}.")
 
 
 def figure(results, p, entries, path):
@@ -308,4 +308,4 @@ CHECK = Check(
                    "G reconstructs the history; L = LegT kernel with window n. See the module docstring.",
     params=lambda quick: dict(trials=len(FAMILIES) * (2 if quick else 4), held_out=len(FAMILIES), r=8, s=8,
                               ns=[128, 512] if quick else [128, 256, 512, 1024]),
-    trial=trial, summarise=summarise, figure=figure, finding=finding, cost=0.08)
+    trial=trial, summarise=summarise, figure=figure, finding=finding, cost=(0.005, 0.008))

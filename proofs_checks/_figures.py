@@ -75,8 +75,12 @@ def finish(fig, axes, path, *, title=None, xlabel=None, ylabel=None, verdicts=()
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+    from matplotlib.ticker import NullFormatter
     axes = list(np.atleast_1d(axes))
     for ax in axes:
+        for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+            if scale == "log":
+                axis.set_minor_formatter(NullFormatter())      # no crowded 2x10^2 3x10^2 ... labels
         if xlabel and not ax.get_xlabel():
             ax.set_xlabel(xlabel)
         if ylabel and not ax.get_ylabel():

@@ -40,7 +40,7 @@ import numpy as np
 
 from ._common import mu_at_rank
 from ._entry import Derivation, Entry, corrected
-from ._figures import finish, rate_errorbar, subplots
+from ._figures import finish, rate_errorbar, size_axis, subplots
 from ._framework import Check, split
 from ._lowrank import lowrank_factors
 from ._verdict import VIOLATED, comparison_verdict
@@ -266,7 +266,7 @@ def figure(results, p, entries, path):
         x = [float(np.median(mus[b])) for b in bins]
         rate_errorbar(ax, x, [int(fails[b].sum()) for b in bins], [len(b) for b in bins],
                       verdict=by[eid].verdict, marker=mk, label=f"{lab} ({eid.split('.', 1)[1]})")
-    ax.set_xscale("log")
+    size_axis(ax, [2, 5, 10, 20, 50])
     finish(fig, axes, path, title="Def. 1: uniform skeleton recovery at a fixed count vs mu",
            xlabel="mu (median of the bin)", ylabel=f"P(recovery fails), k = {p['k']}",
            verdicts=[by[f"{ID}.larger_mu_favourable"].verdict, by[f"{ID}.corrected.larger_mu_harder"].verdict])

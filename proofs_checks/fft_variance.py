@@ -163,27 +163,28 @@ def finding(entries):
 
 
 def figure(results, p, entries, path):
+    from ._figures import colour
     by = {e.id: e for e in entries}
     fig, axes = subplots(2, 1, width=5.0, height=4.0)
     ns = np.array([r["n"] for r in results], float)
     u = np.unique(ns)
-    from ._figures import colour
-    axes[0].scatter(ns, [r["a2"] for r in results], color=colour(by[f"{ID}.corrected.forward_modulus"].verdict),
-                    label="measured E|X_f|^2")
-    axes[0].plot(u, 2 * u, **CLAIM_STYLE)
-    axes[0].plot(u, u, "k:", label="corrected n")
-    axes[1].scatter(ns, [r["inv"] for r in results], color=colour(by[f"{ID}.corrected.inverse"].verdict),
-                    label="measured Var(irfft)")
-    axes[1].plot(u, 1 / (2 * u * u), **CLAIM_STYLE)
+    fwd, inv = by[f"{ID}.forward_2n"], by[f"{ID}.inverse_half"]
+    axes[0].errorbar(ns, [r["a2"] for r in results], yerr=[2 * r["a2_se"] for r in results], fmt="o", ms=4,
+                     color=colour(fwd.verdict), label="measured E|X_f|^2 (2 SE)")
+    axes[0].plot(u, 2 * u, label="claimed 2n v", **CLAIM_STYLE)
+    axes[0].plot(u, u, "k:", label="corrected n v")
+    axes[1].errorbar(ns, [r["inv"] for r in results], yerr=[2 * r["inv_se"] for r in results], fmt="o", ms=4,
+                     color=colour(inv.verdict), label="measured Var(irfft) (2 SE)")
+    axes[1].plot(u, 1 / (2 * u * u), label="claimed 1/(2n^2)", **CLAIM_STYLE)
     axes[1].plot(u, [inverse_var_exact(int(n), 1 / n) for n in u], "k:", label="corrected (2n-2)/n^3")
     for ax in axes:
         size_axis(ax, u)
         ax.set_yscale("log"); ax.legend(fontsize=7)
-    axes[0].set_title("forward FFT of N(0,1): claimed 2n", fontsize=9)
-    axes[1].set_title("irfft of parts with variance 1/n: claimed 1/(2n^2)", fontsize=9)
+    axes[0].set_title(f"forward FFT of N(0,1): {fwd.verdict}", fontsize=9)
+    axes[1].set_title(f"irfft of parts with variance 1/n: {inv.verdict}", fontsize=9)
     axes[0].set_ylabel("E|X_f|^2"); axes[1].set_ylabel("Var(k_t)")
-    finish(fig, axes, path, title="FFT of a Gaussian sequence", xlabel="n", legend=False,
-           verdicts=[by[f"{ID}.forward_2n"].verdict])
+    finish(fig, axes, path, title="FFT of a Gaussian sequence (colour: verdict of the remark)", xlabel="n",
+           legend=False)
 
 
 CHECK = Check(

@@ -3,7 +3,8 @@
 Each :class:`~proofs_checks._framework.Check` carries ``cost``, the seconds one of its
 trials takes on one core of the reference machine (the project's 2-core AMD EPYC
 build box, measured with :func:`measure_costs`).  The estimate is the sum over the
-selected checks of cost x trials, divided by the workers, plus about two seconds per check
+selected checks of cost x trials, divided by the workers (except for the timing checks,
+whose trials run one at a time), plus about two seconds per check
 for its summary and figure, times the ratio of this machine's time to the reference's
 on a small fixed benchmark (dense SVDs and FFTs, about 0.1 s), plus the start-up of
 the worker processes.  It is a rough figure: a
@@ -56,8 +57,9 @@ def estimate_seconds(checks, *, quick, workers, trials=None, speed=None):
             p["held_out"] = max(1, -(-int(trials) * held // int(p["trials"]))) if held else 0
             p["trials"] = int(trials)
         cost = c.cost if not isinstance(c.cost, tuple) else c.cost[0 if quick else 1]
-        work += cost * total_trials(p)
-    return STARTUP + (SUMMARY * len(checks) + work / max(1, int(workers))) * speed
+        # timing checks run their trials one at a time; the others share the workers
+        work += cost * total_trials(p) / (1 if c.timed else max(1, int(workers)))
+    return STARTUP + (SUMMARY * len(checks) + work) * speed
 
 
 def describe(seconds):

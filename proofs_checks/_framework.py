@@ -24,8 +24,8 @@ so a resumed run summarises exactly the same numbers as an uninterrupted one.
 
 Scheduling: the trials of the next checks are submitted before the current check is
 summarised, so the workers never wait for the main process (summaries, figures) nor
-idle at a check's tail; a ``timed`` check (wall-clock measurements) runs with no other
-check's trials beside it.  Neither changes a number: each trial depends only on its seed.
+idle at a check's tail; a ``timed`` check (wall-clock measurements) runs its trials one
+at a time in the main process, with no other trial beside them.  Neither changes a number: each trial depends only on its seed.
 
 Resume: ``<out>/.journal/<id>.jsonl`` holds a header line (seed, quick, trial
 count, parameters) and one line per completed trial ``{"i": index, "r": result}``,
@@ -190,7 +190,9 @@ def _prepare_check(check, params, *, seed, quick, out_dir, resume, executor, wor
             fh.write(json.dumps({"i": i, "r": done[i]}) + "\n")
     todo = [i for i in range(n) if i not in done]
     futs = None
-    if executor is not None and len(todo) > 1:
+    # timing trials run one at a time in this process: two timings running side by side would
+    # share the cores, caches and memory bandwidth and measure each other
+    if executor is not None and len(todo) > 1 and not check.timed:
         size = max(1, min(8, len(todo) // (4 * max(1, workers))))
         chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
         futs = [executor.submit(_run_chunk, check.trial, [(i, seeds[i]) for i in ch], params)

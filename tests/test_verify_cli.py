@@ -72,11 +72,15 @@ def test_verify_prints_a_time_estimate_first(tmp_path, capsys):
 
 def test_estimate_scales_with_workers_and_trials():
     from proofs_checks._estimate import STARTUP, describe, estimate_seconds
-    one = estimate_seconds(ALL_CHECKS, quick=True, workers=1, speed=1.0)
-    two = estimate_seconds(ALL_CHECKS, quick=True, workers=2, speed=1.0)
+    untimed = [c for c in ALL_CHECKS if not c.timed]
+    one = estimate_seconds(untimed, quick=True, workers=1, speed=1.0)
+    two = estimate_seconds(untimed, quick=True, workers=2, speed=1.0)
     from proofs_checks._estimate import SUMMARY
-    base = STARTUP + SUMMARY * len(ALL_CHECKS)
+    base = STARTUP + SUMMARY * len(untimed)
     assert (one - base) == pytest.approx(2 * (two - base))
+    timed = [c for c in ALL_CHECKS if c.timed]                  # run one trial at a time: no speed-up
+    assert estimate_seconds(timed, quick=True, workers=1, speed=1.0) == \
+        pytest.approx(estimate_seconds(timed, quick=True, workers=2, speed=1.0))
     assert estimate_seconds(ALL_CHECKS, quick=False, workers=2, speed=1.0) > two
     assert describe(30) == "about 30 s" and describe(600) == "about 10 min"
 

@@ -21,23 +21,26 @@ measured:
 
 Either reading holds when the measured quantile lies below the bound; the failure
 rates (the fraction of draws above the bound) are in the JSON beside :math:`\delta`.
-:math:`f(0) = 0`, so :math:`t` runs over :math:`1,\dots,n`.  Laws of :math:`l`, each with
-variance exactly :math:`\sigma^2/n^2` (for these laws the variance is also the optimal
-sub-Gaussian variance proxy): Gaussian, Rademacher, uniform.  Inputs (:math:`a_{\max}`,
-:math:`b_{\max}` measured from the sequence): constant, alternating
-(:math:`+1, -1, \dots`), a sinusoid, a random walk scaled into :math:`[-1, 1]`, i.i.d.
-uniform values.  :math:`f` is computed as a causal linear convolution by FFT.
+:math:`f(0) = 0`, so :math:`t` runs over :math:`1,\dots,n`.  Laws of :math:`l`: those of
+the variance-proxy reading of ":math:`(\sigma^2/n^2)`-sub-Gaussian" in the check
+``proofs_checks.prop2`` (Gaussian, Rademacher, uniform, each with variance and optimal
+variance proxy :math:`\sigma^2/n^2`), drawn by its sampler; the bound and the differences
+are the check's functions too.  Inputs (:math:`a_{\max}`, :math:`b_{\max}` measured from
+the sequence): constant, alternating (:math:`+1, -1, \dots`), a sinusoid, a random walk
+scaled into :math:`[-1, 1]`, i.i.d. uniform values.  :math:`f` is computed as a causal
+linear convolution by FFT.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+
+from proofs_checks.prop2 import diffs_direct, paper_bound, sample_l
 
 from ._common import Timer, generators, parse_args, pyplot, save
 
 NAME = "prop2_smoothing"
+CONVENTION = "proxy"                      # the variance-proxy reading (proofs_checks.prop2.LAWS)
 LAWS = ("gaussian", "rademacher", "uniform")
 INPUTS = ("constant", "alternating", "sinusoid", "random_walk", "iid_uniform")
 DELTA = 0.1
@@ -60,29 +63,14 @@ def _sequence(kind, n, rng):
     raise ValueError(kind)
 
 
-def _draw(law, size, scale, rng):
-    """i.i.d. entries with standard deviation ``scale``."""
-    if law == "gaussian":
-        return scale * rng.standard_normal(size)
-    if law == "rademacher":
-        return scale * rng.choice([-1.0, 1.0], size)
-    if law == "uniform":
-        return scale * math.sqrt(3.0) * rng.uniform(-1, 1, size)
-    raise ValueError(law)
-
-
 def bound(n, a_max, b_max, sigma=SIGMA, delta=DELTA):
-    """The right-hand side of Proposition 2 as printed."""
-    return (b_max * sigma * math.sqrt(math.log(2 * n / delta) / (2 * n))
-            + a_max * sigma * math.sqrt(math.log(2 / delta) / (2 * n * n)))
+    """The right-hand side of Proposition 2 as printed (``proofs_checks.prop2.paper_bound``)."""
+    return paper_bound(a_max, b_max, n, delta=delta, sigma=sigma)
 
 
 def differences(x, l):
-    """|f(t) - f(t-1)|, t = 1..n, for each row of ``l`` (f(0) = 0)."""
-    n = x.size
-    m = 2 * n
-    f = np.fft.irfft(np.fft.rfft(l, m, axis=-1) * np.fft.rfft(x, m), m, axis=-1)[:, :n]
-    return np.abs(np.diff(f, axis=-1, prepend=0.0))
+    """|f(t) - f(t-1)|, t = 1..n, for each row of ``l`` (f(0) = 0; ``proofs_checks.prop2.diffs_direct``)."""
+    return np.abs(diffs_direct(np.asarray(l, float), np.asarray(x, float)))
 
 
 def main(argv=None):
@@ -104,7 +92,7 @@ def main(argv=None):
                 B = bound(n, a_max, b_max)
                 entry = {"a_max": a_max, "b_max": b_max, "bound": B}
                 for law, rng in zip(LAWS, law_rngs):
-                    D = differences(x, _draw(law, (trials, n), SIGMA / n, rng))
+                    D = differences(x, sample_l(rng, CONVENTION, law, n, trials, sigma=SIGMA))
                     per_t_quantile = np.quantile(D, 1 - DELTA, axis=0)
                     entry[law] = {
                         "max_t_quantile": float(np.quantile(D.max(axis=1), 1 - DELTA)),

@@ -1,111 +1,57 @@
-r"""mu at rank 16 and 32 before and after smoothing, beside the paper's Table 14.
+r"""mu at rank 16 and 32 before and after smoothing, on real data, beside the paper's Table 14.
 
 Appendix E / Table 14 of Wang et al. (arXiv 2408.08567; restated in CLAIMS.md) reports
 :math:`\mu` "at rank :math:`r`" (Definition 1 applied to the top-:math:`r` singular
-subspaces, as :func:`skeleton.incoherence` with ``rank=r``) of trained token matrices
-:math:`X` and of their smoothed versions :math:`X_{\text{smooth}}`, for LRA Text and
-Pathfinder, and claims "the average incoherence value reduced 30%".  Trained LRA token
-matrices are not available here, so this experiment measures the same quantity on
-synthetic token families (:math:`n\times d`, :math:`d = 64` as the paper's LRA setting)
-and several smoothers, and puts the paper's numbers beside them.  Only the paper's
-numbers come from the paper; all other numbers are computed.
+subspaces) of trained token matrices :math:`X` and of their smoothed versions
+:math:`X_{\text{smooth}}`, for LRA Text and Pathfinder, and claims "the average
+incoherence value reduced 30%".  Trained LRA token matrices are not available here; this
+experiment measures the same quantity on the token matrices the check
+``proofs_checks.table14`` uses - real byte-level text and real photographs as
+:math:`32 \times 32` grey pixel sequences, through a random embedding plus sinusoidal
+positions (a model's first layer at initialisation), :math:`d = 64` - with the check's
+smoothers (:math:`r = 8` segments, circular, the paper's computation):
 
-Smoothers (:mod:`skeleton.smoothing`):
+* ``random_control``: the untrained random Kaiming kernel (the control);
+* ``legt``: the HiPPO-LegT memory kernel of Proposition 3 (:math:`\theta = 64`, :math:`s = 8`);
+* ``gaussian_bank``: causal Gaussian low-pass kernels, widths 1..32, one per column.
 
-* ``kaiming r=8``: the paper's appendix ``Smoother`` at initialisation (an untrained
-  random kernel, ``kaiming_kernel(distribution="normal")``), :math:`r = 8` segments,
-  circular (the paper's computation).  This is the control: a smoother that has not
-  learned anything.
-* ``kaiming r=d``: the repository's variant (``kaiming_uniform_``, no averaging).
-* ``gaussian w=4`` and ``moving avg w=8``: causal time-domain kernels, :math:`r = d`
-  (with identical kernel columns and :math:`r = 8` segments :math:`X_{\text{smooth}}`
-  would have rank at most 8, so :math:`\mu` at rank 16 or 32 would not be defined),
-  linear (causal) convolution.
-* ``legt s=8``: the HiPPO-LegT kernel with :math:`r = 8` segments of :math:`s = 8`
-  Legendre coefficients (Proposition 3's construction), :math:`\theta = n/8`, linear
-  convolution.
-
+Data, kernels and the paper's numbers come from the check (``proofs_checks._real_data``,
+``proofs_checks.table14``), so the experiment and the verdicts measure the same thing.
 Each entry is the mean (standard error) over independent draws, as in Table 14.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from skeleton import incoherence
-from skeleton.smoothing import (gaussian_kernel, kaiming_kernel, legt_kernel,
-                                moving_average_kernel, smooth)
+from proofs_checks._real_data import image_tokens, text_tokens, token_matrix
+from proofs_checks.table14 import DATASETS, KERNELS, PAPER, SIZES, make_kernel, mu_or_none
+from skeleton.smoothing import smooth
 
 from ._common import Timer, generators, parse_args, pyplot, save
 
 NAME = "table14_smoothing"
 RANKS = (32, 16)
+FAMILIES = tuple(DATASETS)            # "text", "images"
+SMOOTHERS = KERNELS
+D, R = 64, 8
 
-# Wang et al., arXiv 2408.08567, Appendix E, Table 14 (as restated in
-# shared/paper/CLAIMS.md): mean (standard error) of mu at rank r of validation token
-# matrices after 100 training steps, S3Attention with r = s1 = s2 = 8.
+# Wang et al., arXiv 2408.08567, Appendix E, Table 14 (as restated in shared/paper/CLAIMS.md; the
+# numbers are those of proofs_checks.table14.PAPER)
 PAPER_TABLE14 = {
     "source": "Wang et al., arXiv 2408.08567, Appendix E, Table 14",
-    "rows": {
-        "Text": {"mu_X_32": [2.75, 0.027], "mu_Xs_32": [2.05, 0.007],
-                 "mu_X_16": [3.98, 0.046], "mu_Xs_16": [3.23, 0.038]},
-        "Pathfinder": {"mu_X_32": [3.83, 0.221], "mu_Xs_32": [1.99, 0.001],
-                       "mu_X_16": [4.88, 0.264], "mu_Xs_16": [3.48, 0.001]},
-    },
+    "rows": {name: {f"mu_{which}_{k}": list(PAPER[(name, k)][j]) for k in RANKS
+                    for j, which in enumerate(("X", "Xs"))} for name in DATASETS.values()},
     "claim": "the average incoherence value reduced 30%",
 }
 
-FAMILIES = ("gaussian", "random_walk", "low_rank+noise", "outlier_tokens", "heavy_tailed")
-SMOOTHERS = ("kaiming r=8", "kaiming r=d", "gaussian w=4", "moving avg w=8", "legt s=8")
 
-
-def _tokens(family, n, d, rng):
-    if family == "gaussian":
-        return rng.standard_normal((n, d))
-    if family == "random_walk":         # smooth along the sequence
-        return np.cumsum(rng.standard_normal((n, d)), axis=0) / np.sqrt(n)
-    if family == "low_rank+noise":
-        return (rng.standard_normal((n, 8)) @ rng.standard_normal((8, d))
-                + 0.3 * rng.standard_normal((n, d)))
-    if family == "outlier_tokens":      # a few tokens of large norm: coherent rows
-        X = rng.standard_normal((n, d))
-        X[rng.choice(n, 4, replace=False)] *= 10.0
-        return X
-    if family == "heavy_tailed":
-        return rng.standard_t(2.0, size=(n, d))
-    raise ValueError(family)
-
-
-def _smooth(name, X, rng):
-    n, d = X.shape
-    if name == "kaiming r=8":
-        return smooth(X, kaiming_kernel(n, d, distribution="normal", rng=rng), 8)
-    if name == "kaiming r=d":
-        return smooth(X, kaiming_kernel(n, d, distribution="uniform", rng=rng), d)
-    if name == "gaussian w=4":
-        return smooth(X, gaussian_kernel(n, d, 4.0), d, domain="time", mode="linear")
-    if name == "moving avg w=8":
-        return smooth(X, moving_average_kernel(n, d, 8), d, domain="time",
-                      mode="linear")
-    if name == "legt s=8":
-        return smooth(X, legt_kernel(n, d // 8, n / 8, r=8), 8, domain="time",
-                      mode="linear")
-    raise ValueError(name)
-
-
-def _mu(X, r, undefined):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RuntimeWarning)
-        mu = incoherence(X, r).mu
-    if caught:       # sigma_r == sigma_{r+1}: the rank-r subspace is not determined
-        undefined.append(r)
-    return mu
+def _tokens(family, rng):
+    return text_tokens(rng, SIZES[family]) if family == "text" else image_tokens(rng)
 
 
 def _mean_se(values):
-    v = np.asarray(values, dtype=float)
+    v = np.asarray([x for x in values if x is not None], dtype=float)
     return [float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else 0.0]
 
 
@@ -115,7 +61,7 @@ def _fmt(pair):
 
 def markdown_table(table, n, d, trials):
     """Measured rows beside the paper's, as a Markdown table (mean (standard error))."""
-    lines = [f"| input (n={n}, d={d}) / smoother | mu_X (r=32) | mu_Xsmooth (r=32) "
+    lines = [f"| input (n<={n}, d={d}) / smoother | mu_X (r=32) | mu_Xsmooth (r=32) "
              "| mu_X (r=16) | mu_Xsmooth (r=16) | reduction r=32 / r=16 |",
              "|---|---|---|---|---|---|"]
     for name, vals in PAPER_TABLE14["rows"].items():
@@ -132,30 +78,29 @@ def markdown_table(table, n, d, trials):
                 f"| {100 * row[f'{s}: reduction_32']:.0f} % / "
                 f"{100 * row[f'{s}: reduction_16']:.0f} % |")
     lines.append("")
-    lines.append(f"Measured: mean (standard error) over {trials} draws; reduction = "
-                 "1 - mu_Xsmooth / mu_X (negative: smoothing raised mu). Paper: "
+    lines.append(f"Measured on real text and images at initialisation: mean (standard error) over {trials} "
+                 "draws; reduction = 1 - mu_Xsmooth / mu_X (negative: smoothing raised mu). Paper: "
                  f"{PAPER_TABLE14['source']}.")
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
     args = parse_args(NAME, __doc__.splitlines()[0], argv)
-    n, d, trials = (256, 64, 3) if args.quick else (1024, 64, 10)
+    trials = 4 if args.quick else 20
 
     table = {}
-    undefined = []
     with Timer() as timer:
         for fi, family in enumerate(FAMILIES):
             before = {r: [] for r in RANKS}
             after = {(s, r): [] for s in SMOOTHERS for r in RANKS}
             for rng in generators(args.seed, trials, fi):
-                X = _tokens(family, n, d, rng)
+                X = token_matrix(rng, _tokens(family, rng), D)
                 for r in RANKS:
-                    before[r].append(_mu(X, r, undefined))
+                    before[r].append(mu_or_none(X, r))
                 for s in SMOOTHERS:
-                    Xs = np.ascontiguousarray(_smooth(s, X, rng))
+                    Xs = smooth(X, make_kernel(rng, s, X.shape[0], D, R), R)
                     for r in RANKS:
-                        after[(s, r)].append(_mu(Xs, r, undefined))
+                        after[(s, r)].append(mu_or_none(Xs, r))
             row = {f"mu_X_{r}": _mean_se(before[r]) for r in RANKS}
             for s in SMOOTHERS:
                 for r in RANKS:
@@ -169,8 +114,8 @@ def main(argv=None):
         for name, vals in PAPER_TABLE14["rows"].items()}
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(14, 4.6), sharey=True)
-    groups = list(FAMILIES) + [f"paper: {k}" for k in PAPER_TABLE14["rows"]]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    groups = [f"{f} (as {DATASETS[f]})" for f in FAMILIES] + [f"paper: {k}" for k in PAPER_TABLE14["rows"]]
     width = 0.8 / (len(SMOOTHERS) + 1)
     x = np.arange(len(groups))
     for ax, r in zip(axes, RANKS):
@@ -181,29 +126,27 @@ def main(argv=None):
         for j, s in enumerate(SMOOTHERS):
             vals = [table[f][f"{s}: mu_Xs_{r}"] for f in FAMILIES]
             ax.bar(x[:len(FAMILIES)] - 0.4 + (j + 1.5) * width, [m for m, _ in vals],
-                   width, yerr=[se for _, se in vals], color=f"C{j}", label=s)
-        # the paper's X_smooth (trained smoother) in its own colour
+                   width, yerr=[se for _, se in vals], color=f"C{j}", label=f"X_smooth, {s}")
         paper_s = [v[f"mu_Xs_{r}"] for v in PAPER_TABLE14["rows"].values()]
         ax.bar(x[len(FAMILIES):] - 0.4 + 1.5 * width, [m for m, _ in paper_s], width,
                yerr=[se for _, se in paper_s], color="k", hatch="//", fill=False,
                label="paper: X_smooth (trained)")
-        ax.set_xticks(x, groups, rotation=25, ha="right", fontsize=8)
-        ax.set_yscale("log")
-        ax.set_title(f"mu at rank {r} (n={n}, d={d}, {trials} draws)")
-        ax.grid(True, axis="y", which="both", alpha=0.3)
+        ax.set_xticks(x, groups, rotation=20, ha="right", fontsize=8)
+        ax.set_title(f"mu at rank {r} ({trials} draws; untrained smoothers on real data)")
+        ax.set_xlabel("data")
+        ax.grid(True, axis="y", alpha=0.3)
     axes[0].set_ylabel("mu (mean, standard error)")
     handles, labels = axes[1].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=7, fontsize=8,
-               bbox_to_anchor=(0.5, -0.08))
-    fig.suptitle("Does smoothing lower incoherence? Measured vs the paper's Table 14")
+    fig.legend(handles, labels, loc="lower center", ncol=6, fontsize=8, bbox_to_anchor=(0.5, -0.08))
+    fig.suptitle("Does smoothing lower incoherence? Real text and images at initialisation vs the paper's Table 14")
 
-    payload = {"quick": args.quick, "seed": args.seed, "n": n, "d": d, "trials": trials,
+    n = max(SIZES.values())
+    payload = {"quick": args.quick, "seed": args.seed, "n": n, "sizes": dict(SIZES), "d": D, "trials": trials,
                "ranks": list(RANKS), "families": list(FAMILIES),
                "smoothers": list(SMOOTHERS), "measured": table,
-               "paper": PAPER_TABLE14, "paper_reduction": paper_reduction,
-               "undefined_subspace_warnings": len(undefined), "seconds": timer.seconds}
+               "paper": PAPER_TABLE14, "paper_reduction": paper_reduction, "seconds": timer.seconds}
     result = save(NAME, args.out, payload, fig)
-    (args.out / f"{NAME}.md").write_text(markdown_table(table, n, d, trials))
+    (args.out / f"{NAME}.md").write_text(markdown_table(table, n, D, trials))
     return result
 
 

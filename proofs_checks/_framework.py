@@ -1,9 +1,20 @@
-"""Check descriptions, per-trial seeding, the parallel/resumable runner and the report.
+"""Check descriptions, per-trial seeding and the parallel, resumable runner.
 
 A :class:`Check` is a pure description: a ``trial(seed, index, params) -> dict``
 function (JSON-serialisable result, no global state) run once per trial, and a
 ``summarise(results, params, ctx) -> list[Entry]`` that turns the ordered trial
-results into verdicts with the rules of :mod:`proofs_checks._verdict`.
+results into entries (:mod:`proofs_checks._entry`) with the rules of
+:mod:`proofs_checks._verdict`; :mod:`proofs_checks._report` writes the report and
+:mod:`proofs_checks._figures` finishes the figures.
+
+Held-out trials: a check's parameters may ask for ``held_out`` trials beyond its
+``trials``; they are seeded like every other trial (child ``i`` of the check's seed
+sequence), so they share no draw with the main trials, and corrected statements are
+tested on them only (:func:`split`, :func:`proofs_checks._entry.corrected`).
+
+Output folder: the files of a previous run (named in its ``.manifest.json``) are
+removed before a run writes its own, so ``--only`` leaves no stale figure beside a
+report that no longer mentions it; journals stay for ``--resume``.
 
 Reproducibility: the trials of check ``id`` get the seeds
 ``SeedSequence(seed, spawn_key=(crc32(id),)).spawn(n)``, so a check's numbers depend
@@ -13,8 +24,8 @@ so a resumed run summarises exactly the same numbers as an uninterrupted one.
 
 Scheduling: the trials of the next checks are submitted before the current check is
 summarised, so the workers never wait for the main process (summaries, figures) nor
-idle at a check's tail; a ``timed`` check (wall-clock measurements) runs with no other
-check's trials beside it.  Neither changes a number: each trial depends only on its seed.
+idle at a check's tail; a ``timed`` check (wall-clock measurements) runs its trials one
+at a time in the main process, with no other trial beside them.  Neither changes a number: each trial depends only on its seed.
 
 Resume: ``<out>/.journal/<id>.jsonl`` holds a header line (seed, quick, trial
 count, parameters) and one line per completed trial ``{"i": index, "r": result}``,
@@ -26,6 +37,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
+import glob
 import hashlib
 import json
 import math
@@ -34,17 +46,28 @@ import os
 import sys
 import time
 import zlib
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
-__all__ = ["Check", "Entry", "Context", "trial_seeds", "run_checks", "StopRequested"]
+from ._entry import Entry, sanitize
+from ._report import write_report
+
+__all__ = ["Check", "Entry", "Context", "trial_seeds", "run_checks", "StopRequested", "split", "total_trials",
+           "clear_previous_run", "MANIFEST"]
 
 
 @dataclass(frozen=True)
 class Check:
-    """Description of one check (one claim of the paper)."""
+    """Description of one check (one claim of the paper).
+
+    ``params(quick)`` returns the parameters, with ``trials`` (the main trials) and
+    optionally ``held_out`` (further trials, seeded independently of the main ones, on
+    which corrected statements are tested; see :func:`split`).  ``finding(entries)``
+    writes the report's one-paragraph finding from the entries' numbers.  ``cost`` is
+    the seconds one trial takes on one core of the reference machine, or a pair (quick,
+    full) (the estimate ``skeleton verify`` prints before a run)."""
 
     id: str
     title: str
@@ -54,56 +77,20 @@ class Check:
     trial: Callable[[np.random.SeedSequence, int, dict], dict]
     summarise: Callable[[list, dict, "Context"], list]
     figure: Callable | None = None           # figure(results, params, entries, path)
+    finding: Callable | None = None          # finding(entries) -> str (report paragraph)
     timed: bool = False                      # wall-clock timing trials: run with no other check's trials
+    cost: float | tuple = 0.05               # reference seconds per trial, or (quick, full) (run-time estimate only)
 
 
-@dataclass
-class Entry:
-    """One verdict line of results.json."""
-
-    id: str
-    claim: str
-    interpretation: str
-    verdict: str
-    trials: int
-    failures: int | None = None
-    failure_rate: float | None = None
-    ci: list | None = None
-    constant: float | None = None
-    counterexample: str | None = None
-    corrected_of: str | None = None
-    seconds: float = 0.0
-    evidence: str = ""
-    timing: bool = False                   # numbers derived from wall-clock timings
-    details: dict = field(default_factory=dict)
-
-    # results.json carries exactly the issue's keys plus "timing" (evidence and details go
-    # to report.md, where they are readable)
-    JSON_KEYS = ("id", "claim", "interpretation", "verdict", "trials", "failures", "failure_rate", "ci",
-                 "constant", "counterexample", "corrected_of", "seconds", "timing")
-
-    def to_json(self):
-        d = dataclasses.asdict(self)
-        return _sanitize({k: d[k] for k in self.JSON_KEYS})
+def total_trials(params):
+    """Main plus held-out trials of a check."""
+    return int(params["trials"]) + int(params.get("held_out", 0))
 
 
-def _sanitize(obj):
-    if isinstance(obj, dict):
-        return {str(k): _sanitize(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_sanitize(v) for v in obj]
-    if isinstance(obj, (np.floating, float)):
-        v = float(obj)
-        if math.isfinite(v):
-            return v
-        return "inf" if v > 0 else ("-inf" if v < 0 else "nan")
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.ndarray):
-        return _sanitize(obj.tolist())
-    return obj
+def split(results, params):
+    """(main results, held-out results, main indices, held-out indices) of a check's trials."""
+    n = int(params["trials"])
+    return results[:n], results[n:], range(n), range(n, len(results))
 
 
 class Context:
@@ -113,13 +100,15 @@ class Context:
         self.out_dir = out_dir
         self.seed = seed
         self.quick = quick
+        self.written = []
 
     def save_counterexample(self, name, **arrays):
         """Save arrays (inputs, seed, measured and claimed values) to ``name``.npz."""
-        fname = f"counterexample-{name}.npz"
+        fname = f"counterexample-{name}.npz".replace("/", "_")
         if self.out_dir is not None:
             os.makedirs(self.out_dir, exist_ok=True)
             np.savez(os.path.join(self.out_dir, fname), **arrays)
+            self.written.append(fname)
         return fname
 
 
@@ -138,7 +127,7 @@ def seed_of(seed_seq):
 
 
 def _jsonround(r):
-    return json.loads(json.dumps(_sanitize(r)))
+    return json.loads(json.dumps(sanitize(r)))
 
 
 def _run_chunk(trial, items, params):
@@ -153,7 +142,7 @@ class StopRequested(Exception):
 
 
 def _params_hash(params):
-    return hashlib.sha256(json.dumps(_sanitize(params), sort_keys=True).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(sanitize(params), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _load_journal(path, header):
@@ -186,7 +175,7 @@ def _prepare_check(check, params, *, seed, quick, out_dir, resume, executor, wor
     process summarises and draws a finished one (and fills the idle tail of a check
     with the next one's trials); the numbers do not change, since each trial depends
     only on its own seed."""
-    n = int(params["trials"])
+    n = total_trials(params)
     seeds = trial_seeds(seed, check.id, n)
     header = dict(id=check.id, seed=int(seed), quick=bool(quick), trials=n,
                   params=_params_hash(params))
@@ -201,7 +190,9 @@ def _prepare_check(check, params, *, seed, quick, out_dir, resume, executor, wor
             fh.write(json.dumps({"i": i, "r": done[i]}) + "\n")
     todo = [i for i in range(n) if i not in done]
     futs = None
-    if executor is not None and len(todo) > 1:
+    # timing trials run one at a time in this process: two timings running side by side would
+    # share the cores, caches and memory bandwidth and measure each other
+    if executor is not None and len(todo) > 1 and not check.timed:
         size = max(1, min(8, len(todo) // (4 * max(1, workers))))
         chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
         futs = [executor.submit(_run_chunk, check.trial, [(i, seeds[i]) for i in ch], params)
@@ -221,9 +212,10 @@ def _collect_check(state, *, progress=True, budget=None):
     done, todo, futs = state["done"], state["todo"], state["futs"]
     bar = None
     if progress:
+        # disable=None: a bar only when stderr is a terminal (nothing in a piped log)
         from tqdm.auto import tqdm
         bar = tqdm(total=n, initial=n - len(todo), desc=check.id, leave=False,
-                   file=sys.stderr, dynamic_ncols=True)
+                   file=sys.stderr, dynamic_ncols=True, disable=None)
     try:
         with open(state["jpath"], "a") as fh:
             def record(pairs):
@@ -287,16 +279,59 @@ def make_executor(workers, scheduler=None):
     return None, None
 
 
+MANIFEST = ".manifest.json"
+
+
+def _own_files(out_dir, checks):
+    """Files a report folder of this tool holds: results.json, report.md, one figure per
+    check, counterexamples."""
+    names = {"results.json", "report.md"} | {f"{c.id}.png" for c in checks}
+    names |= {os.path.basename(p) for p in glob.glob(os.path.join(out_dir, "counterexample-*.npz"))}
+    return sorted(n for n in names if os.path.isfile(os.path.join(out_dir, n)))
+
+
+def clear_previous_run(out_dir, known_checks):
+    """Remove the files a previous run wrote into ``out_dir`` (so that ``--only`` does not
+    leave stale figures and counterexamples beside the new report).
+
+    The previous run's ``.manifest.json`` names its files; a folder without one (written
+    before manifests existed) is cleared of the file names this tool writes
+    (``results.json``, ``report.md``, ``<check>.png``, ``counterexample-*.npz``).  Other
+    files are left alone.  Returns the names removed."""
+    mpath = os.path.join(out_dir, MANIFEST)
+    names = []
+    if os.path.exists(mpath):
+        try:
+            with open(mpath) as fh:
+                names = list(json.load(fh).get("files", []))
+        except (OSError, ValueError):
+            names = []
+    names = sorted(set(names) | set(_own_files(out_dir, known_checks)))
+    removed = []
+    for name in names:
+        path = os.path.join(out_dir, os.path.basename(name))
+        if os.path.isfile(path):
+            os.remove(path)
+            removed.append(os.path.basename(name))
+    return removed
+
+
 def run_checks(checks, *, seed=0, quick=False, trials=None, workers=1, out_dir="skeleton-report",
                resume=False, scheduler=None, progress=True, stop_after=None, figures=True,
-               log=print):
-    """Run checks, summarise, write results.json, report.md and figures. Returns entries."""
+               log=print, known_checks=None, machine=None):
+    """Run checks, summarise, write results.json, report.md and figures. Returns entries.
+
+    Files of a previous run in ``out_dir`` are removed first (:func:`clear_previous_run`;
+    ``known_checks`` lists every check whose figure may be there, default ``checks``),
+    and ``.manifest.json`` lists the files this run wrote."""
     os.makedirs(out_dir, exist_ok=True)
+    replaced = clear_previous_run(out_dir, known_checks or checks)
     ctx = Context(out_dir, seed, quick)
     executor, client = make_executor(workers, scheduler)
     budget = None if stop_after is None else [int(stop_after)]
     all_entries, sections, states = [], [], []
     queue = []                               # prepared (submitted), not yet collected
+    t_start = time.perf_counter()
 
     def fill():
         """Submit the next checks' trials ahead (see _prepare_check), except that a timed
@@ -308,6 +343,10 @@ def run_checks(checks, *, seed=0, quick=False, trials=None, workers=1, out_dir="
                 return
             params = dict(check.params(quick))
             if trials is not None:
+                # --trials sets the main trials; held-out trials keep their proportion
+                held = int(params.get("held_out", 0))
+                if held:
+                    params["held_out"] = max(1, math.ceil(int(trials) * held / int(params["trials"])))
                 params["trials"] = int(trials)
             st = _prepare_check(check, params, seed=seed, quick=quick, out_dir=out_dir,
                                 resume=resume, executor=executor, workers=workers)
@@ -328,6 +367,7 @@ def run_checks(checks, *, seed=0, quick=False, trials=None, workers=1, out_dir="
                 fig = f"{check.id}.png"
                 try:
                     check.figure(results, params, entries, os.path.join(out_dir, fig))
+                    ctx.written.append(fig)
                 except Exception as exc:  # a figure must not sink the verdicts
                     log(f"[{check.id}] figure failed: {exc!r}")
                     fig = None
@@ -335,7 +375,10 @@ def run_checks(checks, *, seed=0, quick=False, trials=None, workers=1, out_dir="
             for e in entries:
                 if not e.id.startswith(check.id + ".") and e.id != check.id:
                     raise RuntimeError(f"entry id {e.id} must start with {check.id}.")
-                e.seconds = round(secs / max(1, len(entries)), 4)
+            entries = [dataclasses.replace(e, seconds=round(secs / max(1, len(entries)), 4)) for e in entries]
+            ids = [e.id for e in all_entries + entries]
+            if len(set(ids)) != len(ids):
+                raise RuntimeError(f"duplicate entry ids in {check.id}")
             all_entries.extend(entries)
             sections.append((check, params, entries, fig))
     finally:
@@ -346,63 +389,13 @@ def run_checks(checks, *, seed=0, quick=False, trials=None, workers=1, out_dir="
             executor.shutdown(wait=True, cancel_futures=True)
         if client is not None:
             client.close()
-    doc = {"schema": 1, "seed": int(seed), "quick": bool(quick),
+    doc = {"schema": 2, "seed": int(seed), "quick": bool(quick),
            "checks": [e.to_json() for e in all_entries]}
     with open(os.path.join(out_dir, "results.json"), "w") as fh:
         json.dump(doc, fh, indent=1)
-    write_report(os.path.join(out_dir, "report.md"), sections, seed, quick)
+    write_report(os.path.join(out_dir, "report.md"), sections, seed, quick, machine=machine,
+                 seconds=time.perf_counter() - t_start, replaced=replaced)
+    files = sorted(set(ctx.written) | {"results.json", "report.md"})
+    with open(os.path.join(out_dir, MANIFEST), "w") as fh:
+        json.dump({"files": files, "replaced": replaced}, fh, indent=1)
     return all_entries
-
-
-def _fmt(x, nd=4):
-    if x is None:
-        return "-"
-    if isinstance(x, (list, tuple)):
-        return "[" + ", ".join(_fmt(v, nd) for v in x) + "]"
-    if isinstance(x, float):
-        return f"{x:.{nd}g}"
-    return str(x)
-
-
-def summary_table(entries):
-    rows = [("id", "verdict", "failures/trials", "CI", "constant")]
-    for e in entries:
-        ft = f"{e.failures}/{e.trials}" if e.failures is not None else f"-/{e.trials}"
-        rows.append((e.id, e.verdict, ft, _fmt(e.ci, 3), _fmt(e.constant)))
-    w = [max(len(r[k]) for r in rows) for k in range(5)]
-    lines = ["  ".join(r[k].ljust(w[k]) for k in range(5)) for r in rows]
-    lines.insert(1, "  ".join("-" * w[k] for k in range(5)))
-    return "\n".join(lines)
-
-
-def write_report(path, sections, seed, quick):
-    L = ["# skeleton verify: numerical verdicts on the claims of S3Attention (arXiv 2408.08567)",
-         "", f"seed = {seed}, quick = {quick}. Verdicts are computed from the numbers by the",
-         "rules in `proofs_checks/_verdict.py` (stated again under each entry).", "",
-         "## Summary", "", "| id | verdict | failures/trials | CI (95%) | constant | corrects |",
-         "|---|---|---|---|---|---|"]
-    for _, _, entries, _ in sections:
-        for e in entries:
-            ft = f"{e.failures}/{e.trials}" if e.failures is not None else f"-/{e.trials}"
-            L.append(f"| `{e.id}` | **{e.verdict}** | {ft} | {_fmt(e.ci, 3)} | "
-                     f"{_fmt(e.constant)} | {e.corrected_of or ''} |")
-    for check, params, entries, fig in sections:
-        L += ["", f"## {check.id}: {check.title}", "", "**Claim.** " + check.claim.strip(), "",
-              "**Interpretation.** " + check.interpretation.strip(), "",
-              "**Parameters.** `" + json.dumps(_sanitize(params)) + "`", ""]
-        if fig:
-            L += [f"![{check.id}]({fig})", ""]
-        for e in entries:
-            L += [f"### `{e.id}` — {e.verdict}" + (f" (corrects `{e.corrected_of}`)" if e.corrected_of else ""),
-                  "", "> " + e.claim.strip().replace("\n", "\n> "), ""]
-            if e.interpretation and e.interpretation != check.interpretation:
-                L += ["*Interpretation:* " + e.interpretation.strip(), ""]
-            L.append(f"- trials: {e.trials}; failures: {_fmt(e.failures)}; rate: "
-                     f"{_fmt(e.failure_rate)}; CI: {_fmt(e.ci)}; constant: {_fmt(e.constant)}")
-            if e.counterexample:
-                L.append(f"- counterexample: `{e.counterexample}`")
-            if e.timing:
-                L.append("- numbers from wall-clock timings (vary between runs)")
-            L += ["", e.evidence.strip(), ""]
-    with open(path, "w") as fh:
-        fh.write("\n".join(L) + "\n")

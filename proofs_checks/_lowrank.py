@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse.linalg import svds
 
 
 def lowrank_factors(rng, n, d, r, *, spike=1.0, kappa=1.0):
@@ -76,56 +75,3 @@ def coherent_factors(rng, n, d, r, *, leverage, kappa=1.0):
     return Qa * s, Qb, float(mu)
 
 
-def boundary_factors(rng, n, d, r, *, mu, kappa=1.0):
-    """X = P Q^T with coherence exactly ``mu`` (row 0 and column 0 carry it, every other row
-    and column has leverage at most r/(n-1), r/(d-1)).
-
-    Row 0 gets leverage l = mu r / n and column 0 leverage mu r / d, so mu_rows = mu_cols = mu
-    whenever mu >= n/(n-1).  Used for the most coherent input that a sample count
-    c mu r log n <= d still serves.  Returns (P, Q, mu measured)."""
-    lr, lc = mu * r / n, mu * r / d
-    if not (r / (n - 1) <= lr < 1.0 and r / (d - 1) <= lc < 1.0):
-        raise ValueError(f"mu={mu} not attainable with flat other rows for n={n}, d={d}, r={r}")
-    Qa = _orthonormal_with_leverage(rng, n, r, lr, flat=True)
-    Qb = _orthonormal_with_leverage(rng, d, r, lc, flat=True)
-    s = np.geomspace(1.0, 1.0 / kappa, r)
-    mu_m = max(n / r * np.max(np.sum(Qa ** 2, 1)), d / r * np.max(np.sum(Qb ** 2, 1)))
-    return Qa * s, Qb, float(mu_m)
-
-
-def norm2(M):
-    """Spectral norm (ARPACK for large matrices)."""
-    if min(M.shape) <= 64:
-        return float(np.linalg.norm(M, 2))
-    return float(svds(M, k=1, return_singular_vectors=False, random_state=0)[0])
-
-
-def noise(rng, kind, n, d, eta, P=None, Q=None):
-    """Noise with spectral norm exactly eta (up to ARPACK accuracy for gaussian/sparse).
-
-    gaussian: i.i.d. normal; sparse: 0.2% entries +-1; complement: rank-m noise with
-    geometric singular values eta .. eta*1e-6 in the orthogonal complements of the
-    column/row spaces of X = P Q^T (it makes the sampled intersection ill-conditioned
-    for the plain pseudo-inverse)."""
-    if kind == "gaussian":
-        G = rng.standard_normal((n, d))
-    elif kind == "sparse":
-        G = np.zeros((n, d))
-        m = max(1, int(0.002 * n * d))
-        idx = rng.choice(n * d, size=m, replace=False)
-        G.flat[idx] = rng.choice([-1.0, 1.0], size=m)
-    elif kind == "complement":
-        m = min(n, d) // 4
-        U = rng.standard_normal((n, m))
-        V = rng.standard_normal((d, m))
-        if P is not None:
-            Pa, _ = np.linalg.qr(P)
-            U -= Pa @ (Pa.T @ U)
-            V -= Q @ (Q.T @ V)
-        U, _ = np.linalg.qr(U)
-        V, _ = np.linalg.qr(V)
-        s = eta * np.geomspace(1.0, 1e-6, m)
-        return (U * s) @ V.T
-    else:
-        raise ValueError(kind)
-    return G * (eta / norm2(G))

@@ -8,6 +8,24 @@ types a verdict in.  The rules and their thresholds:
   ``[lo, hi]`` of the failure rate is compared with the allowed failure probability
   ``p``: ``violated`` if ``lo > p``; ``holds`` if ``hi < p``; else ``inconclusive``
   (the trial budget cannot resolve the rate against ``p``).
+* **Rate-trend rule** (claims "with probability >= 1 - O(n^-p), error <= C f"): at a
+  fixed, stated constant C a trial fails when error > C f.  Per size n the failure
+  rate k_n/N_n gets a Clopper-Pearson interval (Bonferroni over the sizes); the decay
+  is the slope b of log(rate) on log(n), fitted by maximum likelihood in the Poisson
+  model k_n ~ Poisson(N_n e^a n^b) with a profile-likelihood interval at ``conf``.
+  ``violated`` when the whole slope interval lies above -p (the rate decays slower
+  than n^-p: flat and rising rates are the plain cases); ``holds`` when it lies below
+  -p (the rate decays faster than claimed); otherwise ``inconclusive``, also when no
+  trial failed (then no slope exists: the budget bounds the rate, not its decay).  The
+  Poisson model over-states the variance of a binomial count, so the interval is
+  conservative for rates near 1.
+* **Cells rule** (a "with probability >= 1 - delta" claim tested in several cells,
+  e.g. sizes x inputs): the rate rule in every cell at the Bonferroni-adjusted
+  confidence 1 - (1 - conf)/cells; ``violated`` if any cell is, ``holds`` if every
+  cell does, else ``inconclusive``.  The entry reports its worst cell.
+* **Interval rule** (a signed effect, e.g. a relative reduction): the t-interval of
+  the mean at ``conf``; ``holds`` if it lies above 0, ``violated`` if below, else
+  ``inconclusive``.
 * **Deterministic rule** (identities, exact counts, closed forms): ``violated`` if any
   case fails the stated tolerance, ``holds`` if none does.
 * **Constant rule** (claims with ``O(.)``): the ratio measured / claimed rate is
@@ -44,9 +62,10 @@ types a verdict in.  The rules and their thresholds:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 
 __all__ = [
     "clopper_pearson",
@@ -59,6 +78,13 @@ __all__ = [
     "sampling_verdict",
     "comparison_verdict",
     "combine_verdicts",
+    "rate_trend",
+    "cells_verdict",
+    "t_interval",
+    "interval_verdict",
+    "RateTrend",
+    "Cells",
+    "fmt_num",
     "HOLDS",
     "HOLDS_C",
     "VIOLATED",
@@ -231,3 +257,223 @@ def comparison_verdict(k_a, n_a, k_b, n_b, conf=0.95):
     if wb[0] > wa[1]:
         return VIOLATED, wa, wb
     return INCONCLUSIVE, wa, wb
+
+
+# --------------------------------------------------------------------------- rate trend
+@dataclass(frozen=True)
+class RateTrend:
+    """Result of :func:`rate_trend` (see the module docstring)."""
+
+    verdict: str
+    p: float                          # the claimed decay exponent (rate <= A n^-p)
+    sizes: tuple                      # n, increasing
+    failures: tuple                   # k_n
+    trials: tuple                     # N_n
+    cis: tuple                        # per-n Clopper-Pearson intervals at ci_level
+    ci_level: float                   # Bonferroni-adjusted level of the per-n intervals
+    slope: float | None               # maximum-likelihood b (None without failures)
+    slope_ci: tuple                   # profile-likelihood interval at conf (may be infinite)
+    conf: float
+    reason: str
+
+    @property
+    def total_failures(self):
+        return int(sum(self.failures))
+
+    @property
+    def total_trials(self):
+        return int(sum(self.trials))
+
+    def table(self):
+        """Markdown table of the per-n rates."""
+        rows = [f"| n | failures / trials | rate | CI ({_pct(self.ci_level)}) | allowed shape n^-{fmt_num(self.p)} |",
+                "|---|---|---|---|---|"]
+        n0 = self.sizes[0]
+        for n, k, N, ci in zip(self.sizes, self.failures, self.trials, self.cis):
+            rows.append(f"| {fmt_num(n)} | {k} / {N} | {fmt_num(k / N if N else 0.0)} | [{fmt_num(ci[0])}, {fmt_num(ci[1])}] | "
+                        f"{fmt_num((n / n0) ** -self.p)} x rate at n = {fmt_num(n0)} |")
+        return "\n".join(rows)
+
+
+def fmt_num(x, nd=3):
+    """A number as a report shows it: ``nd`` significant digits, whole numbers plain, None as '-'."""
+    if x is None:
+        return "-"
+    if isinstance(x, (int, np.integer)) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e7):
+        return str(int(x))
+    x = float(x)
+    if not math.isfinite(x):
+        return "inf" if x > 0 else ("-inf" if x < 0 else "nan")
+    return f"{x:.{nd}g}"
+
+
+def _pct(level):
+    return f"{100 * level:.4g}%"
+
+
+def _profile_loglik(b, k, N, x):
+    """Poisson log-likelihood of the slope b, the intercept maximised out (x = log n)."""
+    w = N * np.exp(b * (x - x.mean()))
+    K = k.sum()
+    return float(-K * np.log(w.sum()) + b * np.sum(k * (x - x.mean())))
+
+
+def rate_trend(sizes, failures, trials, *, p, conf=0.95, bound=30.0):
+    """Rate-trend rule: per-n failure rates and the fitted decay exponent.
+
+    Parameters
+    ----------
+    sizes, failures, trials : array_like
+        One entry per size n (sizes may repeat: they are pooled).
+    p : float
+        The claimed decay: failure probability <= A n^-p for some A.
+    conf : float
+        Confidence of the slope interval; the per-n intervals are at
+        1 - (1 - conf)/len(sizes) (Bonferroni).
+    bound : float
+        Slopes are searched in [-bound, bound]; an interval end that the profile
+        likelihood does not reach inside it is reported as infinite.
+
+    Returns
+    -------
+    RateTrend
+    """
+    sizes = np.asarray(sizes, float)
+    failures = np.asarray(failures, float)
+    trials = np.asarray(trials, float)
+    us = np.unique(sizes)
+    k = np.array([failures[sizes == u].sum() for u in us])
+    N = np.array([trials[sizes == u].sum() for u in us])
+    keep = N > 0
+    us, k, N = us[keep], k[keep], N[keep]
+    if us.size == 0:
+        raise ValueError("rate_trend needs at least one size with trials")
+    level = 1 - (1 - conf) / us.size
+    cis = tuple(clopper_pearson(int(a), int(b), level) for a, b in zip(k, N))
+    common = dict(p=float(p), sizes=tuple(float(u) for u in us), failures=tuple(int(a) for a in k),
+                  trials=tuple(int(b) for b in N), cis=cis, ci_level=level, conf=conf)
+    if k.sum() == 0:
+        hi = max(c[1] for c in cis)
+        return RateTrend(verdict=INCONCLUSIVE, slope=None, slope_ci=(-math.inf, math.inf), **common,
+                         reason=(f"no failure in {int(N.sum())} trials: every per-n rate is below {fmt_num(hi)} "
+                                 f"({_pct(level)} upper end), but without failures no decay exponent can be "
+                                 f"fitted, so the n^-{fmt_num(p)} rate is not resolved by this budget"))
+    if us.size < 2:
+        return RateTrend(verdict=INCONCLUSIVE, slope=None, slope_ci=(-math.inf, math.inf), **common,
+                         reason="one size only: no trend in n can be fitted")
+    x = np.log(us)
+    f = lambda b: -_profile_loglik(b, k, N, x)
+    res = optimize.minimize_scalar(f, bounds=(-bound, bound), method="bounded",
+                                   options=dict(xatol=1e-10))
+    bhat = float(res.x)
+    lmax = -float(res.fun)
+    at_edge = abs(abs(bhat) - bound) < 1e-3
+    crit = float(stats.chi2.ppf(conf, 1)) / 2
+    g = lambda b: lmax - _profile_loglik(b, k, N, x) - crit
+
+    def end(lo, hi):
+        if g(lo) * g(hi) > 0:
+            return None
+        return float(optimize.brentq(g, lo, hi, xtol=1e-10))
+
+    lo = end(-bound, bhat) if bhat > -bound + 1e-6 else None
+    hi = end(bhat, bound) if bhat < bound - 1e-6 else None
+    ci = (-math.inf if lo is None else lo, math.inf if hi is None else hi)
+    if at_edge:       # the likelihood keeps rising towards +-bound: the estimate is infinite
+        bhat = math.copysign(math.inf, bhat)
+    if ci[0] > -p:
+        verdict = VIOLATED
+        reason = (f"the failure rate decays as n^{fmt_num(bhat)} ({_pct(conf)} interval [{fmt_num(ci[0])}, {fmt_num(ci[1])}]), "
+                  f"slower than the claimed n^-{fmt_num(p)}: the whole interval lies above -{fmt_num(p)}")
+    elif ci[1] < -p:
+        verdict = HOLDS
+        reason = (f"the failure rate decays as n^{fmt_num(bhat)} ({_pct(conf)} interval [{fmt_num(ci[0])}, {fmt_num(ci[1])}]), "
+                  f"faster than the claimed n^-{fmt_num(p)}")
+    else:
+        verdict = INCONCLUSIVE
+        reason = (f"fitted decay n^{fmt_num(bhat)}, {_pct(conf)} interval [{fmt_num(ci[0])}, {fmt_num(ci[1])}] contains "
+                  f"-{fmt_num(p)}: the trials cannot tell the claimed decay from a slower one")
+    return RateTrend(verdict=verdict, slope=bhat, slope_ci=ci, reason=reason, **common)
+
+
+# --------------------------------------------------------------------------- cells
+@dataclass(frozen=True)
+class Cells:
+    """Result of :func:`cells_verdict`: the rate rule per cell, Bonferroni-adjusted."""
+
+    verdict: str
+    ci_level: float
+    rows: tuple                        # (key, failures, trials, (lo, hi), allowed, verdict)
+    worst: tuple                       # the row with the largest rate - allowed
+    columns: tuple = ("cell",)         # names of the key's parts, for the table
+
+    @property
+    def failures(self):
+        return self.worst[1]
+
+    @property
+    def trials(self):
+        return self.worst[2]
+
+    @property
+    def ci(self):
+        return list(self.worst[3])
+
+    def table(self):
+        head = " | ".join(self.columns)
+        rows = [f"| {head} | failures / trials | CI ({_pct(self.ci_level)}) | allowed | cell |",
+                "|" + "---|" * (len(self.columns) + 4)]
+        for key, k, n, ci, allowed, v in self.rows:
+            key = key if isinstance(key, tuple) else (key,)
+            rows.append("| " + " | ".join(str(x) for x in key) +
+                        f" | {k} / {n} | [{fmt_num(ci[0])}, {fmt_num(ci[1])}] | {fmt_num(allowed)} | {v} |")
+        return "\n".join(rows)
+
+
+def cells_verdict(cells, allowed, *, conf=0.95, columns=("cell",)):
+    """Cells rule: the rate rule in every cell at Bonferroni confidence 1 - (1 - conf)/m.
+
+    Parameters
+    ----------
+    cells : dict
+        key -> (failures, trials).
+    allowed : float or callable
+        The allowed failure probability, or ``allowed(key)``.
+    conf : float
+        Family confidence.
+    columns : tuple of str
+        Names of the key's parts (for :meth:`Cells.table`).
+    """
+    if not cells:
+        raise ValueError("cells_verdict needs at least one cell")
+    allow = allowed if callable(allowed) else (lambda key: allowed)
+    level = 1 - (1 - conf) / len(cells)
+    rows = []
+    for key in sorted(cells, key=str):
+        k, n = cells[key]
+        a = float(allow(key))
+        v, ci = rate_verdict(k, n, a, level)
+        rows.append((key, int(k), int(n), ci, a, v))
+    worst = max(rows, key=lambda row: row[1] / max(1, row[2]) - row[4])
+    return Cells(verdict=combine_verdicts([row[5] for row in rows]), ci_level=level, rows=tuple(rows),
+                 worst=worst, columns=tuple(columns))
+
+
+# --------------------------------------------------------------------------- signed effects
+def t_interval(values, conf=0.95):
+    """Two-sided t-interval of the mean of ``values`` (infinite with fewer than 2 values)."""
+    v = np.asarray(values, float)
+    if v.size < 2:
+        return (-math.inf, math.inf)
+    h = float(stats.t.ppf(1 - (1 - conf) / 2, v.size - 1)) * float(v.std(ddof=1)) / math.sqrt(v.size)
+    return (float(v.mean() - h), float(v.mean() + h))
+
+
+def interval_verdict(values, conf=0.95):
+    """Interval rule: (verdict, (lo, hi)) for "the mean effect is positive"."""
+    lo, hi = t_interval(values, conf)
+    if lo > 0:
+        return HOLDS, (lo, hi)
+    if hi < 0:
+        return VIOLATED, (lo, hi)
+    return INCONCLUSIVE, (lo, hi)

@@ -62,16 +62,32 @@ def _select(only, checks):
     return [c for c in checks if c.id in sel]
 
 
+def _writable(out):
+    """None if ``out`` can hold the report, else the reason (one line)."""
+    try:
+        os.makedirs(out, exist_ok=True)
+        probe = os.path.join(out, ".write-test")
+        with open(probe, "w") as fh:
+            fh.write("")
+        os.remove(probe)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 def run_verify(args: argparse.Namespace) -> int:
     """Run ``skeleton verify`` with parsed ``args``; returns the exit code.
 
     0: all selected checks ran (whatever their verdicts: a violated claim is a finding);
-    2: bad arguments; 3: stopped by ``--stop-after`` (test hook, journals kept).
+    2: bad arguments or an output folder that cannot be written; 3: stopped by
+    ``--stop-after`` (test hook, journals kept).
     """
     import matplotlib
     matplotlib.use("Agg")
     from . import ALL_CHECKS
-    from ._framework import StopRequested, run_checks, summary_table
+    from ._estimate import describe, estimate_seconds
+    from ._framework import StopRequested, run_checks
+    from ._report import summary_table
 
     if getattr(args, "list", False):
         for c in ALL_CHECKS:
@@ -84,20 +100,39 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.workers < 1 or (args.trials is not None and args.trials < 1):
         print("--workers and --trials must be >= 1", file=sys.stderr)
         return 2
+    why = _writable(args.out)
+    if why:
+        print(f"skeleton verify: cannot write the report to --out {args.out}: {why}", file=sys.stderr)
+        return 2
+    est = estimate_seconds(checks, quick=args.quick, workers=args.workers, trials=args.trials)
+    print(f"{len(checks)} checks, {args.workers} worker(s): estimated {describe(est)} on this machine; "
+          f"report in {args.out}/", flush=True)
     t0 = time.perf_counter()
     try:
         entries = run_checks(checks, seed=args.seed, quick=args.quick, trials=args.trials,
                              workers=args.workers, out_dir=args.out, resume=args.resume,
                              scheduler=args.scheduler, progress=not args.no_progress,
-                             stop_after=args.stop_after)
+                             stop_after=args.stop_after, known_checks=ALL_CHECKS,
+                             machine=_machine(args.workers))
     except StopRequested as exc:
         print(f"stopped after --stop-after trials (in {exc}); rerun with --resume",
               file=sys.stderr)
         return 3
+    except OSError as exc:
+        print(f"skeleton verify: cannot write the report to --out {args.out}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     print(summary_table(entries))
     print(f"\n{len(entries)} entries from {len(checks)} checks in "
-          f"{time.perf_counter() - t0:.1f} s; report: {args.out}/report.md")
+          f"{time.perf_counter() - t0:.1f} s; report: {args.out}/report.md (files of the previous run there "
+          f"replaced; list in {args.out}/.manifest.json)")
     return 0
+
+
+def _machine(workers):
+    import platform
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu}, {_available_cores()} cores, {workers} worker(s)"
 
 
 def build_parser():

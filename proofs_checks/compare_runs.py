@@ -4,7 +4,7 @@ Used to check that ``--quick`` agrees with the full run::
 
     python -m proofs_checks.compare_runs skeleton-report/results.json docs/verification/results.json
 
-Prints every entry whose verdict differs (or that only one run has) and a count
+Prints every entry whose verdict or vacuous flag differs (or that only one run has) and a count
 ``k of n entries agree``; entries derived from wall-clock timings (``"timing": true``)
 are compared too and marked, since their numbers (not the rule) vary between runs.
 Exit code 0 when all entries agree, 1 otherwise.
@@ -18,6 +18,13 @@ import sys
 __all__ = ["compare", "main"]
 
 
+def _label(e):
+    """verdict, with '(vacuous)' when the entry is flagged (schema 2); None for a missing entry."""
+    if not e:
+        return None
+    return e["verdict"] + (" (vacuous)" if e.get("vacuous") else "")
+
+
 def compare(doc_a, doc_b):
     """Return (rows, n_agree, n_total); a row is (id, verdict_a, verdict_b, timing)."""
     va = {e["id"]: e for e in doc_a["checks"]}
@@ -26,7 +33,7 @@ def compare(doc_a, doc_b):
     rows = []
     for i in ids:
         a, b = va.get(i, {}), vb.get(i, {})
-        rows.append((i, a.get("verdict"), b.get("verdict"), bool(a.get("timing") or b.get("timing"))))
+        rows.append((i, _label(a), _label(b), bool(a.get("timing") or b.get("timing"))))
     agree = sum(1 for _, a, b, _ in rows if a == b)
     return rows, agree, len(ids)
 

@@ -18,16 +18,16 @@ Var(k_t) = p (1 + 4 floor((n-1)/2) + [n even]) / n^2 = (2n-2)/(d n^2) (n even),
 (2n-1)/(d n^2) (n odd), i.e. ~ 2/(d n) for every t.  Hence in Prop. 2's notation
 sigma^2/n^2 = Var(k_t) gives sigma = sqrt(n^2 Var(k_t)) ~ sqrt(2 n/d) = O(sqrt n).
 
-Entries:
+Entries (``convention`` says which tensor each reads the remark on):
 
-* ``kaiming_variance.freq_entries_O(1/n)`` — the claim read on the entries of L (the
-  tensor that is initialised): constant rule on n * Var(Re L) across n.  It grows like
-  n (the variance is 1/d): violated.
-* ``kaiming_variance.corrected.time_entries_O(1/n)`` — corrects it: the entries of the
-  time-domain kernel irfft(L) have variance O(1/n) (constant rule on n * Var(k_t)).
-* ``kaiming_variance.part_variance`` and ``.time_variance_formula`` — the closed forms
-  1/d and (2n-2)/(d n^2) against Monte Carlo (sampling-agreement rule, per n and per
-  distribution).
+* ``kaiming_variance.time_entries_O(1/n)`` — the faithful reading: Prop. 2's l_t are
+  the entries of the time-domain kernel irfft(L); constant rule on n * Var(k_t).
+* ``kaiming_variance.freq_entries_O(1/n)`` — the same words read on the entries of L
+  (the tensor that is initialised): constant rule on n * Var(Re L) across n.  It grows
+  like n (the variance is 1/d).
+* ``kaiming_variance.corrected.part_variance`` (corrects the frequency reading; held-out
+  trials) and ``.time_variance_formula`` — the closed forms 1/d and (2n-2)/(d n^2)
+  against Monte Carlo (sampling-agreement rule, per n and per distribution).
 * ``kaiming_variance.sigma_O(sqrt n)`` — sigma = n sd(k_t) is O(sqrt n): constant rule
   on sigma/sqrt(n).
 
@@ -45,8 +45,10 @@ import numpy as np
 
 from skeleton.smoothing import kaiming_kernel, kaiming_variance
 
-from ._framework import Check, Entry, seed_of, trial_seeds
-from ._verdict import HOLDS_C, VIOLATED, fit_constant, sampling_verdict
+from ._entry import Derivation, Entry, corrected
+from ._figures import CLAIM_STYLE, colour, finish, size_axis, subplots
+from ._framework import Check, seed_of, split, trial_seeds
+from ._verdict import VIOLATED, fit_constant, sampling_verdict
 
 ID = "kaiming_variance"
 DISTS = ("normal", "uniform")
@@ -80,83 +82,92 @@ def trial(ss, i, p):
     return out
 
 
+TIME = "time-domain kernel l_t = irfft(L)_t: the l of Prop. 2 (the faithful reading)"
+FREQ = "frequency-domain tensor L (what PyTorch initialises)"
+
+
 def summarise(results, p, ctx):
-    N = len(results)
+    main, held, main_idx, held_idx = split(results, p)
     d = p["d"]
-    entries = []
-    # closed forms vs Monte Carlo
-    for key, label in (("part", "part_variance"), ("time", "time_variance_formula")):
+    sizes = [r["n"] for r in main for _ in DISTS]
+    # the remark, read on the tensor Prop. 2 uses (its l_t are time-domain kernel entries)
+    ft = fit_constant(sizes, [r[dist]["time"] * r["n"] for r in main for dist in DISTS])
+    e_t = Entry.of_constant(
+        id=f"{ID}.time_entries_O(1/n)",
+        claim="With Kaiming init the kernel entries have variance O(1/n) [read on l_t = irfft(L)_t, Prop. 2's l]",
+        interpretation="constant rule on n * Var(irfft(L)_t) across n (d fixed)", fit=ft, trials=len(sizes),
+        convention=TIME, details=ft,
+        evidence=f"2/d = {2 / d:.4g}: Var(l_t) = (2n-2)/(d n^2) <= 2/(d n).")
+    # the same words read on the initialised tensor L
+    fq = fit_constant(sizes, [r[dist]["part"] * r["n"] for r in main for dist in DISTS])
+    cx = None
+    if fq["verdict"] == VIOLATED:
+        ti = max(range(len(main)), key=lambda t: main[t]["n"])
+        ss = trial_seeds(ctx.seed, ID, len(results))[ti]
+        cx = ctx.save_counterexample(
+            f"{ID}.freq_entries_O(1_n)", trial=ti, n=main[ti]["n"], d=d,
+            measured_var=main[ti]["normal"]["part"], claimed_rate=1.0 / main[ti]["n"],
+            note="L = kaiming_kernel(n, d, 'normal', rng=default_rng(SeedSequence(entropy, spawn_key)))",
+            **{f"seed_{k}": v for k, v in seed_of(ss).items()})
+    e_f = Entry.of_constant(
+        id=f"{ID}.freq_entries_O(1/n)",
+        claim="With Kaiming init the kernel entries have variance O(1/n) [read on the initialised tensor L]",
+        interpretation="constant rule on n * Var(Re/Im L) across n (d fixed)", fit=fq, trials=len(sizes),
+        counterexample=cx, convention=FREQ, details=fq,
+        evidence=(f"Var(L parts) = 1/d = {1 / d:.4g} whatever n: PyTorch's fan_in of the (n//2+1, d, 2) tensor is "
+                  "2d, not n. This reading is not the one Prop. 2 needs (its l_t live in the time domain)."))
+    entries = [e_t, e_f]
+    # closed forms vs Monte Carlo; the 1/d of L's parts is the corrected statement of the frequency reading
+    derived = Derivation("PyTorch's fan_in of the (n//2+1, d, 2) tensor (module docstring), after the main "
+                         "trials showed the frequency reading failing", samples=main_idx)
+    for key, label, part in (("part", "corrected.part_variance", held), ("time", "time_variance_formula", main)):
         meas, claimed, se, where = [], [], [], []
-        for r in results:
+        for r in part:
             v = kaiming_variance(r["n"], d)
             for dist in DISTS:
                 meas.append(r[dist][key])
                 se.append(r[dist][key + "_se"])
                 claimed.append(v["part"] if key == "part" else v["time"])
                 where.append((r["n"], dist))
-        verdict, k, zc, z = sampling_verdict(meas, claimed, se)
-        worst = int(np.argmax(z))
-        entries.append(Entry(
-            f"{ID}.{label}",
-            ("Var(Re L) = Var(Im L) = 1/d for PyTorch's kaiming_normal_/kaiming_uniform_ (fan_in = 2d)"
-             if key == "part" else
-             "Var(irfft(L, n)_t) = (2n-2)/(d n^2) (n even), (2n-1)/(d n^2) (n odd) for every t"),
-            f"sampling-agreement rule (Bonferroni over {len(meas)} comparisons, z_crit = {zc:.3f}); "
-            "closed forms from skeleton.smoothing.kaiming_variance",
-            verdict, len(meas), k, k / len(meas), None,
-            evidence=(f"max |z| = {z.max():.3g} at (n, init) = {where[worst]}: measured "
-                      f"{meas[worst]:.5g} vs closed form {claimed[worst]:.5g}.")))
-    # the paper's O(1/n), read on L's entries, and corrected on the time domain
-    sizes = [r["n"] for r in results for _ in DISTS]
-    freq_ratio = [r[dist]["part"] * r["n"] for r in results for dist in DISTS]
-    time_ratio = [r[dist]["time"] * r["n"] for r in results for dist in DISTS]
-    fq = fit_constant(sizes, freq_ratio)
-    cx = None
-    if fq["verdict"] == VIOLATED:
-        ti = max(range(N), key=lambda t: results[t]["n"])
-        ss = trial_seeds(ctx.seed, ID, N)[ti]
-        cx = ctx.save_counterexample(
-            f"{ID}.freq_entries_O(1_n)", trial=ti, n=results[ti]["n"], d=d,
-            measured_var=results[ti]["normal"]["part"], claimed_rate=1.0 / results[ti]["n"],
-            note="L = kaiming_kernel(n, d, 'normal', rng=default_rng(SeedSequence(entropy, spawn_key)))",
-            **{f"seed_{k}": v for k, v in seed_of(ss).items()})
-    e_f = Entry(
-        f"{ID}.freq_entries_O(1/n)",
-        "With Kaiming init the kernel entries have variance O(1/n) [read on the initialised tensor L]",
-        "constant rule on n * Var(Re/Im L) across n (d fixed)", fq["verdict"], len(sizes),
-        constant=fq["constant"] if fq["verdict"] == HOLDS_C else None, counterexample=cx,
-        evidence=(f"{fq['reason']}. Per-n max of n*Var: {_d(fq['per_size'])}. Var(L parts) = 1/d = "
-                  f"{1 / d:.4g} whatever n: PyTorch's fan_in of the (n//2+1, d, 2) tensor is 2d, not n."),
-        details=fq)
-    entries.append(e_f)
-    ft = fit_constant(sizes, time_ratio)
-    entries.append(Entry(
-        f"{ID}.corrected.time_entries_O(1/n)",
-        "Corrected: the entries of the time-domain kernel irfft(L) (Prop. 2's l_t) have variance "
-        "(2n-2)/(d n^2) <= 2/(d n) = O(1/n); the entries of L itself have variance 1/d",
-        "constant rule on n * Var(irfft(L)_t) across n", ft["verdict"], len(sizes),
-        constant=ft["constant"] if ft["verdict"] == HOLDS_C else None,
-        corrected_of=e_f.id if e_f.verdict == VIOLATED else None,
-        evidence=f"{ft['reason']}. Per-n max of n*Var: {_d(ft['per_size'])} (2/d = {2 / d:.4g}).",
-        details=ft))
-    sig = [math.sqrt(r[dist]["time"]) * r["n"] / math.sqrt(r["n"]) for r in results for dist in DISTS]
+        res = sampling_verdict(meas, claimed, se)
+        worst = int(np.argmax(res[3]))
+        e = Entry.of_sampling(
+            id=f"{ID}.{label}",
+            claim=("Corrected: the entries of L itself have variance 1/d (Var Re L = Var Im L = 1/d for "
+                   "kaiming_normal_/kaiming_uniform_, fan_in = 2d), independent of n" if key == "part" else
+                   "Var(irfft(L, n)_t) = (2n-2)/(d n^2) (n even), (2n-1)/(d n^2) (n odd) for every t"),
+            interpretation="closed forms from skeleton.smoothing.kaiming_variance against Monte Carlo"
+                           + ("; held-out trials" if key == "part" else ""),
+            result=res, convention=FREQ if key == "part" else TIME,
+            evidence=(f"Worst comparison at (n, init) = {where[worst]}: measured {meas[worst]:.5g} vs closed form "
+                      f"{claimed[worst]:.5g}."))
+        entries.append(corrected(e, of=e_f.id if e_f.verdict == VIOLATED else None, derived=derived,
+                                 tested_on=held_idx) if key == "part" else e)
+    sig = [math.sqrt(r[dist]["time"]) * r["n"] / math.sqrt(r["n"]) for r in main for dist in DISTS]
     fs = fit_constant(sizes, sig)
     nmax = max(sizes)
     c = math.sqrt(2.0 / d)
-    entries.append(Entry(
-        f"{ID}.sigma_O(sqrt n)",
-        "Kaiming init corresponds to sigma = O(sqrt n) in Prop. 2 (l_t variance sigma^2/n^2)",
-        "sigma := n * sd(irfft(L)_t); constant rule on sigma/sqrt(n) across n", fs["verdict"], len(sizes),
-        constant=fs["constant"] if fs["verdict"] == HOLDS_C else None,
-        evidence=(f"{fs['reason']}. sigma/sqrt(n) -> sqrt(2/d) = {c:.4g}. With sigma = sqrt(2n/d) the "
-                  f"printed Prop. 2 bound's first term is b sqrt(2n/d) sqrt(log(2n/delta)/(2n)) = "
-                  f"b sqrt(log(2n/delta)/d) = {math.sqrt(math.log(2 * nmax / 0.05) / d):.3g} b at n = {nmax}, "
-                  f"and the corrected bound's (prop2.corrected.max_t) is b sqrt(2n/d) sqrt(2 log(2n/delta)/n) "
-                  f"= {math.sqrt(4 * math.log(2 * nmax / 0.05) / d):.3g} b: the differences are not shrunk "
-                  "relative to the input's b unless d is large; 'smoothed' in the paper's sense holds only "
-                  "in that weak form."),
-        details=fs))
+    entries.append(Entry.of_constant(
+        id=f"{ID}.sigma_O(sqrt n)",
+        claim="Kaiming init corresponds to sigma = O(sqrt n) in Prop. 2 (l_t variance sigma^2/n^2)",
+        interpretation="sigma := n * sd(irfft(L)_t); constant rule on sigma/sqrt(n) across n", fit=fs,
+        trials=len(sizes), convention=TIME, details=fs,
+        evidence=(f"sigma/sqrt(n) -> sqrt(2/d) = {c:.4g}. With sigma = sqrt(2n/d) the printed Prop. 2 bound's first "
+                  f"term is b sqrt(2n/d) sqrt(log(2n/delta)/(2n)) = b sqrt(log(2n/delta)/d) = "
+                  f"{math.sqrt(math.log(2 * nmax / 0.05) / d):.3g} b at n = {nmax}, and the corrected bound's "
+                  f"(prop2.corrected.max_t) is b sqrt(2n/d) sqrt(2 log(2n/delta)/n) = "
+                  f"{math.sqrt(4 * math.log(2 * nmax / 0.05) / d):.3g} b: the differences shrink relative to the "
+                  "input's b only when d is large; 'smoothed' holds only in that weak form.")))
     return entries
+
+
+def finding(entries):
+    by = {e.id: e for e in entries}
+    t, f = by[f"{ID}.time_entries_O(1/n)"], by[f"{ID}.freq_entries_O(1/n)"]
+    return (f"Read on the time-domain kernel l_t (the tensor Prop. 2 uses, the faithful reading): {t.verdict}, "
+            f"n Var(l_t) <= {t.constant if t.constant is not None else float('nan'):.3g} (-> 2/d). Read on the "
+            f"initialised frequency-domain L: {f.verdict} (its entries have variance 1/d, independent of n). "
+            f"sigma = O(sqrt n): {by[f'{ID}.sigma_O(sqrt n)'].verdict}.")
 
 
 def _d(dd):
@@ -164,28 +175,32 @@ def _d(dd):
 
 
 def figure(results, p, entries, path):
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4))
+    by = {e.id: e for e in entries}
+    fig, axes = subplots(1, 1, width=6.4, height=4.4)
+    ax = axes[0]
     ns = np.array([r["n"] for r in results])
-    for dist, mk in zip(DISTS, ("o", "s")):
-        ax.scatter(ns, [r[dist]["part"] for r in results], marker=mk, label=f"Var(L parts), {dist}")
-        ax.scatter(ns, [r[dist]["time"] for r in results], marker=mk, label=f"Var(irfft(L)_t), {dist}")
+    for key, eid, mk, lab in (("time", f"{ID}.time_entries_O(1/n)", "o", "Var(irfft(L)_t) (Prop. 2's l_t)"),
+                              ("part", f"{ID}.freq_entries_O(1/n)", "s", "Var(Re/Im L) (initialised tensor)")):
+        for dist in DISTS:
+            ax.scatter(ns, [r[dist][key] for r in results], marker=mk, s=18, color=colour(by[eid].verdict),
+                       label=f"{lab}, {dist}" if dist == DISTS[0] else None, alpha=0.7)
     u = np.unique(ns)
-    ax.plot(u, 1 / u, "k--", label="1/n (claimed rate)")
-    ax.plot(u, [kaiming_variance(int(n), p["d"])["time"] for n in u], "k:", label="(2n-2)/(d n^2)")
-    ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("n"); ax.set_ylabel("variance")
-    ax.set_title(f"Kaiming-initialised kernel, d = {p['d']}")
-    ax.legend(fontsize=7)
-    fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
+    ax.plot(u, 1 / u, **CLAIM_STYLE)
+    ax.plot(u, [kaiming_variance(int(n), p["d"])["time"] for n in u], "k:", label="closed form (2n-2)/(d n^2)")
+    size_axis(ax, u)
+    ax.set_yscale("log")
+    finish(fig, axes, path, title=f"Kaiming-initialised kernel, d = {p['d']}", xlabel="n", ylabel="variance",
+           verdicts=[by[f"{ID}.time_entries_O(1/n)"].verdict, by[f"{ID}.freq_entries_O(1/n)"].verdict],
+           claim_label="claimed rate 1/n")
 
 
 CHECK = Check(
     id=ID, title="Kaiming initialisation gives kernel variance O(1/n) (remark after Prop. 2)",
     claim="With Kaiming init the kernel entries have variance O(1/n), so as long as sigma < O(sqrt n) "
           "the sequences are smoothed.",
-    interpretation="Tested on the initialised tensor L (frequency domain) and on the time-domain kernel "
-                   "irfft(L) that Prop. 2's l_t are; both PyTorch initialisations (normal: appendix "
+    interpretation="Tested on the time-domain kernel irfft(L) that Prop. 2's l_t are (the faithful reading) and "
+                   "on the initialised frequency-domain tensor L; both PyTorch initialisations (normal: appendix "
                    "Smoother; uniform: repository LMUFFT_nccl). See the module docstring.",
-    params=lambda quick: dict(trials=16 if quick else 48, d=64,
+    params=lambda quick: dict(trials=16 if quick else 48, held_out=8 if quick else 24, d=64,
                               ns=[64, 255, 1024, 8192] if quick else [64, 255, 512, 1024, 2048, 4096, 8192]),
-    trial=trial, summarise=summarise, figure=figure)
+    trial=trial, summarise=summarise, figure=figure, finding=finding, cost=(0.008, 0.005))

@@ -24,12 +24,12 @@ Entries:
 
 * ``prop3.bound.legt`` — constant rule on ratio = error / (r^{3/2} t log n / sqrt d)
   across n (max over t in {n/4, n/2, n} and over inputs).
-* ``prop3.bound.trivial_G0`` — the same bound for the trivial choice G = 0 (or L = 0),
-  whose error is ||(X S)_{1:t}|| <= sqrt(t d) max|X|.  Since sqrt(t d) /
-  (r^{3/2} t log n / sqrt d) = d / (r^{3/2} sqrt(t) log n) is bounded for t >= 1, any
-  bounded X satisfies the bound with G = 0: the statement, as an O(.) bound, carries no
-  information about memory.  The entry measures this; the LegT-vs-G=0 error ratio per
-  input family is the informative number (evidence).
+  Vacuity: the trivial choice G = 0 (or L = 0) has error ||(X S)_{1:t}|| <= sqrt(t d)
+  max|X|, and sqrt(t d) / (r^{3/2} t log n / sqrt d) = d / (r^{3/2} sqrt(t) log n) is
+  bounded for t >= 1, so any bounded X meets the bound with G = 0: as an O(.) bound the
+  statement carries no information about memory.  The same constant rule is applied to
+  G = 0 (``trivial``), and the LegT-vs-G=0 error ratio per input family, the
+  informative number, is in the evidence.
 * ``prop3.circular`` — "computable by (3)": eq. (3) uses length-n FFTs, i.e. a
   circular convolution; deterministic rule, the circular result must equal the
   recurrence's coefficients (relative error <= 1e-6).  Violated: the LegT kernel does
@@ -42,7 +42,7 @@ Entries:
   response at lag k to an impulse at time i must not depend on i.  Deterministic rule
   with relative tolerance 1e-9 over i in {5, 20, 80}, k = 1..20.  Corrected
   (``prop3.corrected.time_invariant_A``): with the time-invariant LegT pair (Ad, Bd)
-  the map is a convolution (same test).
+  the map is a convolution (same test, impulses at random times, held-out trial).
 
 Inputs (bounded, |X| <= 1, hard and easy within the hypotheses): i.i.d. uniform,
 alternating signs in time (the highest frequency: a polynomial memory cannot hold it),
@@ -61,8 +61,10 @@ from numpy.polynomial import legendre as npleg
 from skeleton.smoothing import legt_kernel, legt_system, smooth
 
 from ._common import hippo_legs
-from ._framework import Check, Entry
-from ._verdict import HOLDS_C, VIOLATED, deterministic_verdict, fit_constant
+from ._entry import Derivation, Entry, corrected, vacuity
+from ._figures import finish, size_axis, subplots
+from ._framework import Check, split
+from ._verdict import VIOLATED, fit_constant
 
 ID = "prop3"
 FAMILIES = ("uniform", "alternating", "sinusoid", "random_walk", "constant")
@@ -174,93 +176,131 @@ def trial(ss, i, p):
         triv = math.sqrt(s) * float(np.linalg.norm(At, 2))
         rows.append(dict(t=t, err=err, err_circ=err_c, trivial=triv, bound=bound(r, t, n, d)))
     out = dict(n=n, fam=fam, lin_err=lin_err, circ_err=circ_err, rows=rows)
-    if i == 0:   # the shift-invariance tests are deterministic: once
-        lags = list(range(1, 21))
-        shifts = (5, 20, 80)
-        out["legs_shift"] = shift_discrepancy([legs_euler_response(4, 1024, k, lags) for k in shifts])
+    lags = list(range(1, 21))
+    if i == 0:   # the proof's recursion: one deterministic impulse test
+        out["legs_shift"] = shift_discrepancy([legs_euler_response(4, 1024, k, lags) for k in (5, 20, 80)])
+    if i == p["trials"]:   # the corrected (time-invariant) pair, first held-out trial, random impulse times
         Ad4, Bd4 = legt_system(4, 64.0)
-        out["legt_shift"] = shift_discrepancy([lti_response(Ad4, Bd4, k, lags) for k in shifts])
+        shifts = np.sort(rng.choice(np.arange(2, 200), 3, replace=False))
+        out["legt_shift"] = shift_discrepancy([lti_response(Ad4, Bd4, int(k), lags) for k in shifts])
+        out["legt_shifts"] = shifts.tolist()
     return out
 
 
 def summarise(results, p, ctx):
-    N = len(results)
-    out = []
-    sizes = [r["n"] for r in results]
-    for key, eid, what in (("err", "bound.legt", "G, L from the LegT construction (theta = n, linear convolution)"),
-                           ("trivial", "bound.trivial_G0", "the trivial choice G = 0 (error ||(X S)_{1:t}||)")):
-        ratios = [max(q[key] / q["bound"] for q in r["rows"]) for r in results]
-        f = fit_constant(sizes, ratios)
-        fam_tab = {}
-        for r in results:
-            for q in r["rows"]:
-                fam_tab.setdefault(r["fam"], []).append(q["err"] / q["trivial"] if q["trivial"] > 0 else 0.0)
-        ev = f"{f['reason']}. Per-n max ratio: " + ", ".join(f"{k:g}: {v:.3g}" for k, v in f["per_size"].items())
-        if key == "trivial":
-            ev += (". The bound is met by G = 0 whenever its constant is at least d/(r^1.5 sqrt(t) log n) "
-                   "(bounded), so it does not measure memory. Informative comparison, error(LegT)/error(G=0) "
-                   "per input (median over n, t): " + ", ".join(
-                       f"{k}: {np.median(v):.3g}" for k, v in fam_tab.items())
-                   + " (< 1: the construction remembers the history; ~1 or more: it does not).")
-        out.append(Entry(f"{ID}.{eid}", "||(X S)_{1:t} - X_t^smooth G_{1:t}|| <= O(r^{3/2} t log(n) d^{-1/2})"
-                         f" [{what}]", "constant rule across n on the max over t and inputs of "
-                         "error / (r^1.5 t log n / sqrt d); spectral norm", f["verdict"], N,
-                         constant=f["constant"] if f["verdict"] == HOLDS_C else None, evidence=ev, details=f))
+    main, held, main_idx, held_idx = split(results, p)
+    N = len(main)
+    sizes = [r["n"] for r in main]
+    f = fit_constant(sizes, [max(q["err"] / q["bound"] for q in r["rows"]) for r in main])
+    g = fit_constant(sizes, [max(q["trivial"] / q["bound"] for q in r["rows"]) for r in main])
+    fam_tab = {}
+    for r in main:
+        for q in r["rows"]:
+            fam_tab.setdefault(r["fam"], []).append(q["err"] / q["trivial"] if q["trivial"] > 0 else 0.0)
+    g_const = f"{g['constant']:.4g}" if g["constant"] is not None else "unbounded"
+    out = [Entry.of_constant(
+        id=f"{ID}.bound.legt",
+        claim="||(X S)_{1:t} - X_t^smooth G_{1:t}|| <= O(r^{3/2} t log(n) d^{-1/2}) [G, L from the LegT construction "
+              "(theta = n, linear convolution)]",
+        interpretation="constant rule across n on the max over t and inputs of error / (r^1.5 t log n / sqrt d); "
+                       "spectral norm", fit=f, trials=N, details=dict(legt=f, trivial=g),
+        evidence=("Trivial competitor G = 0 (or L = 0), error ||(X S)_{1:t}|| <= sqrt(t d) max|X|: its ratio "
+                  f"d/(r^1.5 sqrt(t) log n) is bounded, constant rule {g['verdict']} with constant {g_const} "
+                  "(per n: " + ", ".join(f"{k:g}: {v:.3g}" for k, v in g["per_size"].items()) + "). "
+                  "Informative comparison, error(LegT)/error(G=0) per input (median over n, t): "
+                  + ", ".join(f"{k}: {np.median(v):.3g}" for k, v in fam_tab.items())
+                  + " (< 1: the construction remembers the history; about 1 or more: it does not)."),
+        **vacuity(g["verdict"] == "holds_with_constant", "G = 0 (no memory at all)",
+                  f"meets the same O(.) bound with constant {g_const} (LegT construction: "
+                  f"{f['constant'] if f['constant'] is not None else float('nan'):.4g})"))]
     # circular vs linear
-    kc = sum(r["circ_err"] > CIRC_TOL for r in results)
-    worst = max(range(N), key=lambda t: results[t]["circ_err"])
+    kc = sum(r["circ_err"] > CIRC_TOL for r in main)
+    worst = max(range(N), key=lambda t: main[t]["circ_err"])
     cx = None
     if kc:
-        w = results[worst]
+        w = main[worst]
         cx = ctx.save_counterexample(f"{ID}.circular", trial=worst, seed=ctx.seed, n=w["n"], family=w["fam"],
                                      r=p["r"], s=p["s"], theta=float(w["n"]), circ_err=w["circ_err"],
                                      note="X = make_input(default_rng(trial seed), family, n, r*s); "
                                           "kernel legt_kernel(n, s, n, r=r)")
-    e_c = Entry(f"{ID}.circular", "The memory coefficients are computable by (3) (length-n FFTs, i.e. a circular "
-                "convolution of X S with L)", f"deterministic rule: relative error vs the recurrence <= {CIRC_TOL}",
-                deterministic_verdict(kc), N, kc, kc / N, counterexample=cx,
-                evidence=(f"max relative error of the circular result {results[worst]['circ_err']:.3g} "
-                          f"(n = {results[worst]['n']}, {results[worst]['fam']}). Reconstruction error with the "
-                          "circular coefficients / with the linear ones (median): "
-                          f"{np.median([q['err_circ'] / max(q['err'], 1e-300) for r in results for q in r['rows']]):.3g}."))
+    e_c = Entry.of_deterministic(
+        id=f"{ID}.circular",
+        claim="The memory coefficients are computable by (3) (length-n FFTs, i.e. a circular convolution of X S with L)",
+        interpretation=f"deterministic rule: relative error vs the recurrence <= {CIRC_TOL}", failures=kc, trials=N,
+        counterexample=cx,
+        evidence=(f"max relative error of the circular result {main[worst]['circ_err']:.3g} (n = {main[worst]['n']}, "
+                  f"{main[worst]['fam']}). Reconstruction error with the circular coefficients / with the linear ones "
+                  f"(median): {np.median([q['err_circ'] / max(q['err'], 1e-300) for r in main for q in r['rows']]):.3g}."))
     out.append(e_c)
-    kl = sum(r["lin_err"] > LIN_TOL for r in results)
-    out.append(Entry(f"{ID}.corrected.linear", "Corrected: with zero-padding to m >= 2n - 1 (linear convolution, "
-                     "smooth(..., mode='linear')) the smoother computes exactly the LegT memory recurrence",
-                     f"deterministic rule, relative error <= {LIN_TOL}", deterministic_verdict(kl), N, kl, kl / N,
-                     corrected_of=e_c.id if e_c.verdict == VIOLATED else None,
-                     evidence=f"max relative error {max(r['lin_err'] for r in results):.3g}."))
-    r0 = results[0]
-    v = deterministic_verdict(r0["legs_shift"] > SHIFT_TOL)
-    e_t = Entry(f"{ID}.t_dependent_A", "The proof's recursion c(t+1) = (I + A0/t) c(t) + b0 h(t)/(t s log n) is a "
-                "convolution c = K * h (hence computable by (3))",
-                f"shift-invariance of the impulse response, impulses at i in (5, 20, 80), lags 1..20, s = 4, "
-                f"HiPPO-LegS A0, b0; relative tolerance {SHIFT_TOL}", v, 1, int(v == VIOLATED), None,
-                evidence=f"max relative difference between impulse responses: {r0['legs_shift']:.3g}.")
-    if v == VIOLATED:
-        e_t.counterexample = ctx.save_counterexample(
+    kl = sum(r["lin_err"] > LIN_TOL for r in held)
+    e_l = Entry.of_deterministic(
+        id=f"{ID}.corrected.linear",
+        claim=("Corrected: with zero-padding to m >= 2n - 1 (linear convolution, smooth(..., mode='linear')) the "
+               "smoother computes exactly the LegT memory recurrence"),
+        interpretation=f"deterministic rule, relative error <= {LIN_TOL}; held-out trials", failures=kl,
+        trials=len(held), evidence=f"max relative error {max(r['lin_err'] for r in held):.3g}.")
+    out.append(corrected(e_l, of=e_c.id if e_c.verdict == VIOLATED else None, derived=Derivation(
+        "the wrap-around of a length-n circular convolution (module docstring)", samples=main_idx), tested_on=held_idx))
+    r0 = main[0]
+    bad = int(r0["legs_shift"] > SHIFT_TOL)
+    e_t = Entry.of_deterministic(
+        id=f"{ID}.t_dependent_A",
+        claim=("The proof's recursion c(t+1) = (I + A0/t) c(t) + b0 h(t)/(t s log n) is a convolution c = K * h "
+               "(hence computable by (3))"),
+        interpretation=(f"shift-invariance of the impulse response, impulses at i in (5, 20, 80), lags 1..20, s = 4, "
+                        f"HiPPO-LegS A0, b0; relative tolerance {SHIFT_TOL}"), failures=bad, trials=1,
+        evidence=f"max relative difference between impulse responses: {r0['legs_shift']:.3g}.")
+    if bad:
+        import dataclasses
+        e_t = dataclasses.replace(e_t, counterexample=ctx.save_counterexample(
             f"{ID}.t_dependent_A", s=4, n_log=1024, shifts=np.array([5, 20, 80]), lags=np.arange(1, 21),
-            responses=np.stack([legs_euler_response(4, 1024, k, list(range(1, 21))) for k in (5, 20, 80)]))
+            responses=np.stack([legs_euler_response(4, 1024, k, list(range(1, 21))) for k in (5, 20, 80)])))
     out.append(e_t)
-    v2 = deterministic_verdict(r0["legt_shift"] > SHIFT_TOL)
-    out.append(Entry(f"{ID}.corrected.time_invariant_A", "Corrected: a time-invariant pair (A, b) (e.g. LegT, "
-                     "window theta) gives c(t) = sum_k A^k b h(t-k), a causal convolution",
-                     "same shift-invariance test with the bilinear LegT pair (s = 4, theta = 64)", v2, 1,
-                     int(v2 == VIOLATED), corrected_of=e_t.id if v == VIOLATED else None,
-                     evidence=f"max relative difference: {r0['legt_shift']:.3g}."))
+    h0 = held[0]
+    e_i = Entry.of_deterministic(
+        id=f"{ID}.corrected.time_invariant_A",
+        claim=("Corrected: a time-invariant pair (A, b) (e.g. LegT, window theta) gives c(t) = sum_k A^k b h(t-k), a "
+               "causal convolution"),
+        interpretation=(f"same shift-invariance test with the bilinear LegT pair (s = 4, theta = 64), impulses at "
+                        f"random times {h0['legt_shifts']} (first held-out trial)"),
+        failures=int(h0["legt_shift"] > SHIFT_TOL), trials=1,
+        evidence=f"max relative difference: {h0['legt_shift']:.3g}.")
+    out.append(corrected(e_i, of=e_t.id if e_t.verdict == VIOLATED else None, derived=Derivation(
+        "shift-invariance of a time-invariant linear recurrence", samples=main_idx), tested_on=[held_idx[0]]))
     return out
 
 
+def finding(entries):
+    by = {e.id: e for e in entries}
+    b = by[f"{ID}.bound.legt"]
+    return (f"The bound with the LegT construction: {b.verdict}"
+            + (f" (constant {b.constant:.3g})" if b.constant is not None else "")
+            + (f", but it is **vacuous**: {b.trivial}" if b.vacuous else "")
+            + f". 'Computable by (3)' (circular FFT): {by[f'{ID}.circular'].verdict}; 'the proof's t-dependent "
+              f"recursion is a convolution': {by[f'{ID}.t_dependent_A'].verdict}.")
+
+
 def figure(results, p, entries, path):
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for key, lab, mk in (("err", "LegT memory (linear)", "o"), ("err_circ", "LegT via circular FFT", "x"),
-                         ("trivial", "G = 0", "s"), ("bound", "r^1.5 t log n / sqrt d", "_")):
-        ax.scatter([q["t"] for r in results for q in r["rows"]], [q[key] for r in results for q in r["rows"]],
-                   marker=mk, s=14, label=lab, alpha=0.7)
-    ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xlabel("t"); ax.set_ylabel("spectral-norm error")
-    ax.set_title("Prop. 3: memory error vs the bound and trivial choices"); ax.legend(fontsize=8)
-    fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
+    from ._figures import colour
+    by = {e.id: e for e in entries}
+    main = results[:p["trials"]]
+    fig, axes = subplots(1, 1, width=6.6, height=4.5)
+    ax = axes[0]
+    vb = by[f"{ID}.bound.legt"].verdict
+    for key, lab, mk, col in (("err", "LegT memory (linear)", "o", colour(vb)),
+                              ("err_circ", "LegT via circular FFT", "x", colour(by[f"{ID}.circular"].verdict))):
+        ax.scatter([q["t"] for r in main for q in r["rows"]], [q[key] for r in main for q in r["rows"]],
+                   marker=mk, s=16, label=lab, alpha=0.7, color=col)
+    ax.scatter([q["t"] for r in main for q in r["rows"]], [q["trivial"] for r in main for q in r["rows"]],
+               marker="s", s=22, facecolors="none", edgecolors="k", label="G = 0 (trivial competitor)")
+    pts = sorted({(q["t"], q["bound"]) for r in main for q in r["rows"]})
+    ax.plot([a for a, _ in pts], [b for _, b in pts], "_", color="k", ms=12, mew=2,
+            label="claimed r^1.5 t log n / sqrt d (constant 1)")
+    size_axis(ax, [a for a, _ in pts])
+    ax.set_yscale("log")
+    finish(fig, axes, path, title="Prop. 3: memory error vs the bound and the trivial G = 0", xlabel="t",
+           ylabel="spectral-norm error", verdicts=[vb, by[f"{ID}.circular"].verdict],
+           claim_label=None)
 
 
 CHECK = Check(
@@ -269,6 +309,6 @@ CHECK = Check(
           "O(r^{3/2} t log(n) d^{-1/2}); proof via the HiPPO-LegS recursion read as a convolution computable by (3).",
     interpretation="Row t of X_smooth holds per segment s Legendre coefficients of the averaged history; "
                    "G reconstructs the history; L = LegT kernel with window n. See the module docstring.",
-    params=lambda quick: dict(trials=len(FAMILIES) * (2 if quick else 4), r=8, s=8,
+    params=lambda quick: dict(trials=len(FAMILIES) * (2 if quick else 4), held_out=len(FAMILIES), r=8, s=8,
                               ns=[128, 512] if quick else [128, 256, 512, 1024]),
-    trial=trial, summarise=summarise, figure=figure)
+    trial=trial, summarise=summarise, figure=figure, finding=finding, cost=(0.005, 0.008))

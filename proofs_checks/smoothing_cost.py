@@ -23,7 +23,7 @@ How it is tested:
   scipy.fft calls on the same shapes), across n from 1024 to 16384 at d = 64, r = 8:
   constant rule, i.e. the claim "the cost is that of r + d FFTs" holds with a
   constant when the ratio does not grow with n.  Single thread (threadpoolctl and
-  ``workers=1``), median of 5 repeats after a warm-up.
+  ``workers=1``), best of 5 repeats after a warm-up.
 
 Parameters and why: d = 64, r = 8 is the paper's LRA setting (r = s1 = s2 = 8, d =
 2 heads x 32); r = d is the repository's variant (no averaging, 2d FFTs); small
@@ -41,9 +41,11 @@ import scipy.fft
 from skeleton.smoothing import (gaussian_kernel, kaiming_kernel, linear_fft_length, smooth,
                                 smooth_full, to_frequency)
 
-from ._common import median_time
-from ._framework import Check, Entry
-from ._verdict import HOLDS_C, deterministic_verdict, fit_constant
+from ._common import best_time
+from ._entry import Entry
+from ._figures import colour, finish, size_axis, subplots
+from ._framework import Check
+from ._verdict import fit_constant
 
 ID = "smoothing_cost"
 REF_RTOL = 1e-10
@@ -142,10 +144,10 @@ def time_config(n, d, r, rng):
     A = np.ascontiguousarray(X[:, :r])
     Z = np.ascontiguousarray(L)
     with threadpool_limits(1):
-        t_smooth = median_time(lambda: smooth(X, L, r, workers=1))
-        t_fft = median_time(lambda: (scipy.fft.rfft(A, axis=0, workers=1),
+        t_smooth = best_time(lambda: smooth(X, L, r, workers=1))
+        t_fft = best_time(lambda: (scipy.fft.rfft(A, axis=0, workers=1),
                                       scipy.fft.irfft(Z, n, axis=0, workers=1)))
-        t_full = median_time(lambda: smooth_full(X, gaussian_kernel(n, d, 3.0), workers=1))
+        t_full = best_time(lambda: smooth_full(X, gaussian_kernel(n, d, 3.0), workers=1))
     return dict(n=n, t_smooth=t_smooth, t_fft=t_fft, t_full=t_full)
 
 
@@ -160,67 +162,69 @@ def trial(ss, i, p):
 
 def summarise(results, p, ctx):
     counts = [r for r in results if r["kind"] == "count"]
-    out = []
     bad3 = [r for r in counts if r["eq3"] != r["cfg"][2] + r["cfg"][1]]
-    out.append(Entry(
-        f"{ID}.count_eq3", "X_smooth = F^-1[F(X S) . L] needs only r + d FFTs",
-        "1-D transforms counted by wrapping scipy.fft inside skeleton.smoothing.smooth (frequency-domain L); "
-        "deterministic rule: count == r + d for every configuration",
-        deterministic_verdict(len(bad3)), len(counts), len(bad3), len(bad3) / len(counts),
+    out = [Entry.of_deterministic(
+        id=f"{ID}.count_eq3", claim="X_smooth = F^-1[F(X S) . L] needs only r + d FFTs",
+        interpretation=("1-D transforms counted by wrapping scipy.fft inside skeleton.smoothing.smooth "
+                        "(frequency-domain L); deterministic rule: count == r + d for every configuration"),
+        failures=len(bad3), trials=len(counts),
         evidence="(n, d, r, layout, mode) -> counted: " + "; ".join(
-            f"{tuple(r['cfg'])} -> {r['eq3']} (r + d = {r['cfg'][1] + r['cfg'][2]})" for r in counts)))
+            f"{tuple(r['cfg'])} -> {r['eq3']} (r + d = {r['cfg'][1] + r['cfg'][2]})" for r in counts))]
     bad2 = [r for r in counts if r["eq2"] != 3 * r["cfg"][1]]
-    out.append(Entry(
-        f"{ID}.count_eq2", "The full form (2) F^-1[F(X) . F(L0)] costs 3d FFTs",
-        "smooth_full with a time-domain L0, counted the same way; count == 3d", deterministic_verdict(len(bad2)),
-        len(counts), len(bad2), len(bad2) / len(counts),
+    out.append(Entry.of_deterministic(
+        id=f"{ID}.count_eq2", claim="The full form (2) F^-1[F(X) . F(L0)] costs 3d FFTs",
+        interpretation="smooth_full with a time-domain L0, counted the same way; count == 3d",
+        failures=len(bad2), trials=len(counts),
         evidence="; ".join(f"{tuple(r['cfg'])} -> {r['eq2']} (3d = {3 * r['cfg'][1]})" for r in counts)))
     refs = [r for r in counts if r["ref_err"] is not None]
     kr = sum(r["ref_err"] > REF_RTOL for r in refs)
-    out.append(Entry(
-        f"{ID}.matches_reference", "The r + d transform computation equals eq. (3) (circular convolution of "
-        "the segment averages with the time-domain kernel)",
-        f"dense circulant reference written in the check; relative error <= {REF_RTOL}",
-        deterministic_verdict(kr), len(refs), kr, kr / len(refs),
-        evidence=f"max relative error {max(r['ref_err'] for r in refs):.3g}."))
+    out.append(Entry.of_deterministic(
+        id=f"{ID}.matches_reference", claim=("The r + d transform computation equals eq. (3) (circular convolution "
+                                             "of the segment averages with the time-domain kernel)"),
+        interpretation=f"dense circulant reference written in the check; relative error <= {REF_RTOL}",
+        failures=kr, trials=len(refs), evidence=f"max relative error {max(r['ref_err'] for r in refs):.3g}."))
     times = [r for r in results if r["kind"] == "time"]
     if times:
         f = fit_constant([r["n"] for r in times], [r["t_smooth"] / r["t_fft"] for r in times], quantile=0.5)
         full = {r["n"]: r["t_full"] / r["t_smooth"] for r in times}
-        out.append(Entry(
-            f"{ID}.time_per_transform",
-            "The cost of (3) is that of r + d FFTs: time(smooth) / time(r + d bare transforms) is bounded in n",
-            f"d = {p['d']}, r = {p['r']}, single thread, median of 5; constant rule on the per-n median ratio",
-            f["verdict"], len(times), constant=f["constant"] if f["verdict"] == HOLDS_C else None,
-            timing=True,
-            evidence=(f"{f['reason']}. Per-n ratio: " + ", ".join(f"{k:g}: {v:.3g}" for k, v in f["per_size"].items())
-                      + ". time(full form (2), 3d FFTs) / time(smooth): "
+        out.append(Entry.of_constant(
+            id=f"{ID}.time_per_transform",
+            claim="The cost of (3) is that of r + d FFTs: time(smooth) / time(r + d bare transforms) is bounded in n",
+            interpretation=(f"d = {p['d']}, r = {p['r']}, single thread, best of 5; constant rule on the per-n "
+                            "median ratio"), fit=f, trials=len(times), timing=True, details=f,
+            evidence=("time(full form (2), 3d FFTs) / time(smooth): "
                       + ", ".join(f"{k}: {v:.3g}" for k, v in sorted(full.items()))
-                      + f" (transform-count ratio 3d/(r+d) = {3 * p['d'] / (p['r'] + p['d']):.3g})."),
-            details=f))
+                      + f" (transform-count ratio 3d/(r+d) = {3 * p['d'] / (p['r'] + p['d']):.3g}).")))
     return out
 
 
 def figure(results, p, entries, path):
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    by = {e.id: e for e in entries}
+    fig, axes = subplots(2, 1, width=5.2, height=4.2)
     counts = [r for r in results if r["kind"] == "count"]
     x = np.arange(len(counts))
-    axes[0].bar(x - 0.2, [r["eq3"] for r in counts], 0.4, label="counted, eq. (3)")
-    axes[0].bar(x + 0.2, [r["eq2"] for r in counts], 0.4, label="counted, eq. (2)")
-    axes[0].plot(x, [r["cfg"][1] + r["cfg"][2] for r in counts], "k_", ms=14, label="r + d")
+    axes[0].bar(x - 0.2, [r["eq3"] for r in counts], 0.4, color=colour(by[f"{ID}.count_eq3"].verdict),
+                label="counted, eq. (3)")
+    axes[0].bar(x + 0.2, [r["eq2"] for r in counts], 0.4, color=colour(by[f"{ID}.count_eq2"].verdict), hatch="//",
+                label="counted, eq. (2)")
+    axes[0].plot(x, [r["cfg"][1] + r["cfg"][2] for r in counts], "k_", ms=14, mew=2, label="claimed r + d")
+    axes[0].plot(x, [3 * r["cfg"][1] for r in counts], "kx", ms=7, label="claimed 3d")
     axes[0].set_xticks(x)
     axes[0].set_xticklabels([f"{c['cfg'][0]},{c['cfg'][1]},{c['cfg'][2]}" for c in counts], rotation=60, fontsize=7)
-    axes[0].set_ylabel("1-D transforms"); axes[0].legend(fontsize=8)
+    axes[0].set_xlabel("configuration n, d, r"); axes[0].set_ylabel("1-D transforms"); axes[0].legend(fontsize=7)
     times = [r for r in results if r["kind"] == "time"]
+    verdicts = [by[f"{ID}.count_eq3"].verdict, by[f"{ID}.count_eq2"].verdict]
     if times:
+        v = by[f"{ID}.time_per_transform"].verdict
+        verdicts.append(v)
         ns = [r["n"] for r in times]
-        axes[1].scatter(ns, [r["t_smooth"] for r in times], label="smooth (r + d)")
-        axes[1].scatter(ns, [r["t_fft"] for r in times], label="r + d bare transforms")
-        axes[1].scatter(ns, [r["t_full"] for r in times], label="full form (3d)")
-        axes[1].set_xscale("log"); axes[1].set_yscale("log"); axes[1].set_xlabel("n")
-        axes[1].set_ylabel("seconds (1 thread)"); axes[1].legend(fontsize=8)
-    fig.tight_layout(); fig.savefig(path, dpi=90); plt.close(fig)
+        axes[1].scatter(ns, [r["t_smooth"] for r in times], color=colour(v), label="smooth (r + d)")
+        axes[1].scatter(ns, [r["t_fft"] for r in times], marker="s", color="0.4", label="r + d bare transforms")
+        axes[1].scatter(ns, [r["t_full"] for r in times], marker="^", color="0.7", label="full form (3d)")
+        size_axis(axes[1], ns)
+        axes[1].set_yscale("log"); axes[1].set_xlabel("n")
+        axes[1].set_ylabel("seconds (1 thread)"); axes[1].legend(fontsize=7)
+    finish(fig, axes, path, title="Smoothing cost: transforms counted and timed", verdicts=verdicts, legend=False)
 
 
 CHECK = Check(
@@ -231,4 +235,4 @@ CHECK = Check(
                    "against a dense reference, and timed relative to r + d bare transforms.",
     params=lambda quick: dict(trials=len(CONFIGS) + (8 if quick else 20), d=64, r=8,
                               time_ns=[1024, 2048, 4096, 8192] if quick else [1024, 2048, 4096, 8192, 16384]),
-    trial=trial, summarise=summarise, figure=figure, timed=True)
+    trial=trial, summarise=summarise, figure=figure, timed=True, cost=(0.07, 0.1))

@@ -1,4 +1,5 @@
-"""The verdict machinery of proofs_checks: rules, planted claims, reproducibility, resume, dask."""
+"""The verdict machinery of proofs_checks: rules, planted claims, vacuity, corrections, reproducibility,
+resume, dask, the report folder."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from proofs_checks import ALL_CHECKS, MODULES, _planted
+import _planted
+from proofs_checks import ALL_CHECKS, MODULES
+from proofs_checks._entry import JSON_KEYS, SCHEMA1_KEYS, Derivation, Entry, PostHocCorrection, corrected
 from proofs_checks._framework import run_checks, trial_seeds
-from proofs_checks._verdict import (HOLDS, HOLDS_C, INCONCLUSIVE, VIOLATED, agreement_verdict,
-                                    clopper_pearson, comparison_verdict, deterministic_verdict,
-                                    combine_verdicts, fit_constant, rate_verdict, sampling_verdict, wilson, z_crit)
+from proofs_checks._verdict import (HOLDS, HOLDS_C, INCONCLUSIVE, VIOLATED, agreement_verdict, cells_verdict,
+                                    clopper_pearson, comparison_verdict, deterministic_verdict, interval_verdict,
+                                    combine_verdicts, fit_constant, rate_trend, rate_verdict, sampling_verdict,
+                                    t_interval, wilson, z_crit)
 from proofs_checks.cli import main as verify_main
 
 
@@ -104,6 +108,111 @@ def test_constant_rule():
     assert jumpy["verdict"] == INCONCLUSIVE and jumpy["slope_ci"][0] < 0
 
 
+def test_rate_trend_two_sizes_is_the_exact_mle():
+    # with two sizes the Poisson MLE of the slope is log(rate2/rate1)/log(n2/n1)
+    t = rate_trend([100, 400], [40, 10], [1000, 1000], p=2)
+    assert t.slope == pytest.approx(math.log(0.01 / 0.04) / math.log(4), abs=1e-7)
+    # the profile-likelihood interval is where the deviance rises by chi2_1(0.95)
+    lo, hi = t.slope_ci
+    assert lo < t.slope < hi
+    x = np.log([100, 400])
+
+    def dev(b):
+        w = np.array([1000, 1000]) * np.exp(b * (x - x.mean()))
+        k = np.array([40, 10])
+        return -(-k.sum() * np.log(w.sum()) + b * np.sum(k * (x - x.mean())))
+
+    for end in (lo, hi):
+        assert 2 * (dev(end) - dev(t.slope)) == pytest.approx(stats.chi2.ppf(0.95, 1), rel=1e-6)
+
+
+def test_rate_trend_verdicts():
+    ns = [128, 256, 512, 1024]
+    flat = rate_trend(ns, [60, 58, 61, 59], [300] * 4, p=2)            # flat rate: not O(n^-2)
+    assert flat.verdict == VIOLATED and flat.slope_ci[0] > -2
+    rising = rate_trend(ns, [5, 20, 50, 83], [300] * 4, p=2)
+    assert rising.verdict == VIOLATED and rising.slope > 0
+    fast = rate_trend(ns, [4000, 250, 16, 1], [10 ** 5] * 4, p=2)      # ~ n^-4: faster than claimed
+    assert fast.verdict == HOLDS and fast.slope_ci[1] < -2
+    none = rate_trend(ns, [0, 0, 0, 0], [1000] * 4, p=2)
+    assert none.verdict == INCONCLUSIVE and none.slope is None and "no failure" in none.reason
+    # per-n intervals are Bonferroni-adjusted over the sizes
+    assert none.ci_level == pytest.approx(1 - 0.05 / 4)
+    assert none.cis[0] == pytest.approx(clopper_pearson(0, 1000, 1 - 0.05 / 4))
+    # a decay at the claimed rate cannot be told from a slightly slower one: inconclusive
+    exact = rate_trend(ns, [1600, 400, 100, 25], [10 ** 5] * 4, p=2)
+    assert exact.verdict == INCONCLUSIVE and exact.slope_ci[0] < -2 < exact.slope_ci[1]
+
+
+def test_cells_rule_bonferroni_and_worst_cell():
+    res = cells_verdict({("a", 1): (3, 100), ("b", 2): (40, 100)}, 0.05, columns=("x", "n"))
+    assert res.ci_level == pytest.approx(0.975)
+    assert res.verdict == VIOLATED and res.worst[0] == ("b", 2)
+    assert res.ci == pytest.approx(list(clopper_pearson(40, 100, 0.975)))
+    assert "| b | 2 | 40 / 100 |" in res.table()
+    assert cells_verdict({1: (0, 1000), 2: (1, 1000)}, 0.05).verdict == HOLDS
+    assert cells_verdict({1: (0, 10)}, lambda key: 0.05).verdict == INCONCLUSIVE
+
+
+def test_interval_rule():
+    lo, hi = t_interval([1.0, 2.0, 3.0])
+    h = stats.t.ppf(0.975, 2) / math.sqrt(3)
+    assert (lo, hi) == pytest.approx((2 - h, 2 + h))
+    assert interval_verdict([0.2, 0.3, 0.25])[0] == HOLDS
+    assert interval_verdict([-0.2, -0.3, -0.25])[0] == VIOLATED
+    assert interval_verdict([-1.0, 1.0, 0.1])[0] == INCONCLUSIVE
+
+
+# --------------------------------------------------------------------------- entries
+def _entry(**kw):
+    return Entry.of_deterministic(id="x.y", claim="c", interpretation="i", failures=0, trials=3, **kw)
+
+
+def test_entry_is_built_by_keyword_and_validated():
+    with pytest.raises(TypeError):
+        Entry("x.y", "c", "i", HOLDS, "deterministic", 3)                    # positional: refused
+    with pytest.raises(ValueError, match="trivial"):
+        _entry(vacuous=True)                                                  # vacuous needs its competitor
+    with pytest.raises(ValueError, match="corrected"):
+        _entry(corrected_of="x.z")                                            # only through corrected()
+    with pytest.raises(ValueError, match="verdict"):
+        Entry(id="x", claim="", interpretation="", verdict="fine", kind="deterministic", trials=1)
+    e = _entry()
+    assert e.verdict == HOLDS and e.kind == "deterministic" and e.vacuous is False
+    assert set(e.to_json()) == set(JSON_KEYS) and set(SCHEMA1_KEYS) <= set(JSON_KEYS)
+
+
+def test_post_hoc_correction_is_refused():
+    """A correction chosen on some draws and tested on the same draws is refused by the machinery."""
+    rng = np.random.default_rng(0)
+    samples = rng.standard_normal(200)
+    # "corrected statement" found by thresholding the samples: |z| <= max |z| of the first half
+    threshold = float(np.abs(samples[:100]).max())
+    derived = Derivation("the largest |z| of trials 0-99", samples=range(100))
+    fails = int(np.sum(np.abs(samples[:100]) > threshold))
+    e = Entry.of_deterministic(id="planted.fix", claim=f"|z| <= {threshold:.3g}", interpretation="",
+                               failures=fails, trials=100)
+    with pytest.raises(PostHocCorrection, match="derived or selected on"):
+        corrected(e, of="planted.false", derived=derived, tested_on=range(100))
+    with pytest.raises(PostHocCorrection, match="derived or selected on"):
+        corrected(e, of="planted.false", derived=derived, tested_on=range(90, 200))
+    with pytest.raises(PostHocCorrection, match="some trials"):
+        corrected(e, of="planted.false", derived=derived, tested_on=[])
+    held = Entry.of_deterministic(id="planted.fix", claim=f"|z| <= {threshold:.3g}", interpretation="",
+                                  failures=int(np.sum(np.abs(samples[100:]) > threshold)), trials=100)
+    ok = corrected(held, of="planted.false", derived=derived, tested_on=range(100, 200))
+    assert ok.corrected_of == "planted.false" and ok.tested_on == "held-out trials 100-199"
+    assert "derived on trials 0-99" in ok.derived_from
+
+
+def test_every_correction_of_the_suite_is_held_out(serial):
+    """No committed check tests a correction on the trials it came from (corrected() enforces it;
+    this checks that each correction says where it came from and where it was tested)."""
+    for e in serial["checks"]:
+        if e["corrected_of"] or e["derived_from"]:
+            assert e["derived_from"] and e["tested_on"].startswith("held-out trials"), e["id"]
+
+
 # --------------------------------------------------------------------------- planted claims
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
@@ -130,6 +239,20 @@ def test_planted_false_violated_and_counterexample_reproduces(planted):
 def test_planted_growing_constant_not_called_constant(planted):
     assert planted[1]["planted.growing"].verdict != HOLDS_C
     assert planted[1]["planted.bounded"].verdict == HOLDS_C
+
+
+def test_planted_heavy_tailed_claim_is_violated(planted):
+    """|Cauchy| > C has the same probability at every n: a flat failure rate is not O(n^-2)."""
+    e = planted[1]["planted.heavy_tailed"]
+    assert e.verdict == VIOLATED and e.kind == "rate"
+    assert e.slope_ci[0] > -2 and e.slope_ci[0] < 0 < e.slope_ci[1]        # flat: the interval holds 0
+    assert planted[1]["planted.decaying"].verdict == HOLDS                 # n^-3 decays faster than n^-2
+
+
+def test_planted_trivial_competitor_makes_a_bound_vacuous(planted):
+    e = planted[1]["planted.trivial"]
+    assert e.verdict == HOLDS_C and e.vacuous is True and "the answer 0" in e.trivial
+    assert planted[1]["planted.bounded"].vacuous is False
 
 
 # --------------------------------------------------------------------------- registry
@@ -183,17 +306,22 @@ def serial(tmp_path_factory):
 
 def test_results_schema(serial):
     assert set(serial) == {"schema", "seed", "quick", "checks"}
-    assert serial["schema"] == 1 and serial["seed"] == 7 and serial["quick"] is False
-    keys = {"id", "claim", "interpretation", "verdict", "trials", "failures", "failure_rate", "ci",
-            "constant", "counterexample", "corrected_of", "seconds", "timing"}
+    assert serial["schema"] == 2 and serial["seed"] == 7 and serial["quick"] is False
     ids = {e["id"] for e in serial["checks"]}
+    conventions = set()
     for e in serial["checks"]:
-        assert set(e) == keys
+        assert set(e) == set(JSON_KEYS)
         assert e["verdict"] in (HOLDS, HOLDS_C, VIOLATED, INCONCLUSIVE)
+        assert isinstance(e["vacuous"], bool) and (e["trivial"] or not e["vacuous"])
+        assert e["ci"] is None or e["ci_level"] is not None              # an interval states its level
+        conventions.add(e["convention"])
         assert e["corrected_of"] is None or e["corrected_of"] in ids
-        if e["verdict"] == VIOLATED:
-            # every violated entry has a corrected statement checked as its own entry
+        if e["verdict"] == VIOLATED and not e["timing"]:
+            # every violated entry has a corrected statement checked as its own entry (timing entries
+            # excepted: their numbers move with the machine's load)
             assert any(o["corrected_of"] == e["id"] for o in serial["checks"]), e["id"]
+    # kaiming_variance states which tensor each of its readings is about
+    assert any(c and "time-domain" in c for c in conventions) and any(c and "frequency" in c for c in conventions)
 
 
 def test_workers_do_not_change_results(serial, tmp_path):
@@ -205,8 +333,9 @@ def test_killed_and_resumed_run_matches(serial, tmp_path):
     assert _run(tmp_path, "--workers", "1", "--stop-after", "17") == 3
     journals = os.listdir(tmp_path / ".journal")
     assert journals                                     # completed trials were kept
-    # the resumed run may only run the 36 - 17 missing trials: a budget of 19 suffices
-    assert _run(tmp_path, "--workers", "2", "--resume", "--stop-after", "19") == 0
+    # 12 main + 6 held-out (fft_variance), 12 + 6 (kaiming_variance), 12 (smoothing_cost) = 48 trials:
+    # the resumed run may only run the 48 - 17 missing ones, so a budget of 31 suffices
+    assert _run(tmp_path, "--workers", "2", "--resume", "--stop-after", "31") == 0
     assert _strip(_load(tmp_path)) == _strip(serial)
 
 
@@ -223,7 +352,14 @@ def test_report_and_figures(serial, tmp_path):
     assert _run(out, "--only", "fft_variance") == 0
     rep = (out / "report.md").read_text()
     assert "![fft_variance](fft_variance.png)" in rep and (out / "fft_variance.png").exists()
-    assert "## Summary" in rep and "fft_variance.forward_2n" in rep
+    assert "fft_variance.forward_2n" in rep and "None" not in rep
+    # counts per verdict and vacuous flags first, then one paragraph per claim, then the table
+    glance, findings, table = rep.index("## At a glance"), rep.index("## Findings"), rep.index("## All entries")
+    assert glance < findings < table
+    assert "| violated | 2 |" in rep and "of which vacuous" in rep
+    assert "**Claim.**" in rep[findings:table] and "**Finding.**" in rep[findings:table]
+    assert "**Corrected statements.**" in rep[findings:table]
+    assert "| id | verdict | vacuous |" in rep
 
 
 def test_bad_only_is_an_error(tmp_path):
@@ -232,7 +368,7 @@ def test_bad_only_is_an_error(tmp_path):
 
 def test_every_violated_entry_names_a_counterexample(serial):
     for e in serial["checks"]:
-        if e["verdict"] == VIOLATED:
+        if e["verdict"] == VIOLATED and not e["timing"]:
             assert e["counterexample"], e["id"]
 
 
@@ -240,12 +376,13 @@ def test_fft_variance_counterexamples_reproduce(tmp_path):
     from proofs_checks import fft_variance
     ents = {e.id: e for e in run_checks([fft_variance.CHECK], seed=3, trials=4, out_dir=str(tmp_path),
                                         progress=False, figures=False)}
+    n_all = 4 + 2                     # --trials 4 keeps the held-out proportion (16 of 32): 2 held-out trials
     for eid, key in (("fft_variance.forward_2n", "a2"), ("fft_variance.inverse_half", "inv")):
         e = ents[eid]
         assert e.verdict == VIOLATED and e.counterexample
         cx = np.load(os.path.join(tmp_path, e.counterexample))
         ss = np.random.SeedSequence(int(cx["seed_entropy"]), spawn_key=tuple(int(k) for k in cx["seed_spawn_key"]))
-        assert ss.spawn_key == trial_seeds(3, "fft_variance", 4)[int(cx["trial"])].spawn_key
+        assert ss.spawn_key == trial_seeds(3, "fft_variance", n_all)[int(cx["trial"])].spawn_key
         r = fft_variance.trial(ss, int(cx["trial"]), dict(M=int(cx["M"]), ns=cx["ns"].tolist()))
         assert str(cx["quantity"]) == key and r["n"] == int(cx["n"])
         assert r[key] == float(cx["measured"]) and r[key + "_se"] == float(cx["measured_se"])

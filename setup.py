@@ -45,6 +45,8 @@ setup(
         "tqdm>=4.60",
         "array-api-compat>=1.6",
         "threadpoolctl>=3",
+        # skeleton verify's Table 14 check reads the photographs shipped with scikit-learn
+        "scikit-learn>=1.3",
     ],
     extras_require={
         # The test suite builds the docs and executes the notebooks, so it needs both.

@@ -12,21 +12,29 @@ sampling           row/column selection rules (uniform, leverage, pivoted QR, DE
 smoothing          the Fourier smoothing operator X_smooth = irfft(rfft(X S) L) and kernels
 attention          softmax, skeleton, S3 and Nystrom attention as matrix routines
 KernelMatrix       an implicit kernel matrix k(x_i, y_j), read through its entries
+rpcholesky         randomly pivoted Cholesky: Nystrom approximation of a PSD matrix
+aca                adaptive cross approximation of a general matrix from its entries
 """
 
 from . import attention, matrices, sampling, smoothing
+from .aca import CrossApproximation, aca
 from .cur import SkeletonApprox, default_sample_count, skeleton_approx
 from .incoherence import Incoherence, incoherence, leverage_scores
+from .rpcholesky import PivotedCholesky, rpcholesky
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CrossApproximation",
     "Incoherence",
     "KernelMatrix",
+    "PivotedCholesky",
     "SkeletonApprox",
+    "aca",
     "default_sample_count",
     "incoherence",
     "leverage_scores",
+    "rpcholesky",
     "matrices",
     "attention",
     "sampling",

@@ -16,6 +16,7 @@ __all__ = [
     "truncated_pinv",
     "matmat",
     "rmatmat",
+    "resize_rows",
 ]
 
 
@@ -80,3 +81,15 @@ def rmatmat(A, M):
 
         return np.asarray(scipy.sparse.linalg.aslinearoperator(A).rmatmat(M))
     return A.conj().T @ M
+
+
+def resize_rows(a, rows):
+    """Give the C-ordered array ``a`` (which owns its data) ``rows`` rows, in place.
+
+    ``ndarray.resize`` reallocates; for the large factor buffers of the pivoting
+    routines the allocator grows or shrinks the mapping (``mremap``) rather than
+    copying, so growing does not hold the old and the new buffer at once.  The caller
+    must hold no view of ``a``.  New rows are uninitialised (zero-filled by NumPy).
+    """
+    a.resize((rows,) + a.shape[1:], refcheck=False)
+    return a

@@ -49,7 +49,7 @@ def test_kernel_symmetric_float32_and_far_entries():
     assert E.dtype == np.float32
     np.testing.assert_allclose(E, gaussian_reference(x, x, 0.5), rtol=1e-6)
     np.testing.assert_allclose(E, E.T)
-    # arguments below -708 are clamped: absolute error below the smallest normal double
+    # arguments below -708 give 0: absolute error below the smallest normal double
     far = KernelMatrix(np.array([0.0, 1.0]), np.array([0.0, 40.0]), bandwidth=1.0).to_array()
     assert far[0, 0] == 1.0 and 0 <= far[0, 1] < 3.4e-308 and abs(far[1, 0] - np.exp(-0.5)) < 1e-16
 

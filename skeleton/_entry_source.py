@@ -54,7 +54,7 @@ class EntrySource:
         cols = np.asarray(cols, dtype=np.intp)
         self.n_entries += rows.size * cols.size
         if self.oracle:
-            return self._backend.entries(self.A, rows, cols, self.dtype)
+            return self._backend.entries(self.A, rows, cols, self.dtype, self.name)
         return np.asarray(self.A[np.ix_(rows, cols)], dtype=self.dtype)
 
     def row(self, i):
@@ -85,7 +85,7 @@ class EntrySource:
         elif _writes_into(A) and np.dtype(A.dtype) == self.dtype:
             A.entries(rows, np.arange(c0, c1), out=out)
         else:
-            out[...] = self._backend.entries(A, rows, np.arange(c0, c1), self.dtype)
+            out[...] = self._backend.entries(A, rows, np.arange(c0, c1), self.dtype, self.name)
         if out.dtype.kind == "c":
             np.conjugate(out, out=out)
         return out

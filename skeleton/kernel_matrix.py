@@ -197,17 +197,21 @@ def _points(a, name):
 
 
 def _scale_factors(bandwidth):
-    r"""``(s1, s2)`` with :math:`s_1 s_2 = 1 / (2h^2)` and both factors normal floats.
+    r"""``(c, s1, s2)``: coordinates are multiplied by ``c`` and the exponent is
+    :math:`-(\|c\,x - c\,y\|^2 s_1) s_2`, equal to :math:`-\|x - y\|^2 / (2h^2)`.
 
-    The exponent is evaluated as :math:`(\|x - y\|^2 s_1) s_2`.  Where
-    :math:`1/(2h^2)` is itself a normal double (:math:`10^{-154} \lesssim h \lesssim
-    10^{154}`) it is ``s1`` and ``s2 = 1`` (one rounding, as a single factor); beyond
-    that range :math:`h^2` would overflow or underflow, so the factor is split as
-    :math:`s_1 = 1/h`, :math:`s_2 = 1/(2h)`.  Then a tiny ``h`` gives an exponent of
-    :math:`-\infty` (entry 0) for distinct points and exactly 0 (entry 1) for equal
-    ones, and a huge ``h`` an exponent that underflows to 0 (entry 1): the correctly
-    rounded answers.  ``h`` below the smallest normal double, whose reciprocal
-    overflows, is refused.
+    Where :math:`1/(2h^2)` is a normal double (:math:`10^{-154} \lesssim h \lesssim
+    10^{154}`): ``c = 1``, ``s1`` that factor, ``s2 = 1`` (one rounding).  Beyond,
+    :math:`h^2` would overflow or underflow:
+
+    * tiny ``h``: ``s1 = 1/h``, ``s2 = 1/(2h)`` - distinct points give an exponent of
+      :math:`-\infty` (entry 0, also when the squared distance overflows), equal
+      ones exactly 0 (entry 1);
+    * huge ``h``: ``c = 1/h``, ``s1 = 1/2`` - coordinates of any size stay finite,
+      and the exponent underflows to 0 (entry 1) unless the points are ``h`` apart.
+
+    These are the correctly rounded answers.  ``h`` below the smallest normal double,
+    whose reciprocal overflows, is refused.
     """
     if isinstance(bandwidth, bool) or not isinstance(bandwidth, numbers.Real):
         raise TypeError(f"bandwidth must be a real number, got {bandwidth!r}")
@@ -226,8 +230,10 @@ def _scale_factors(bandwidth):
         inv = np.float64(1.0) / np.float64(h)
         scale = np.float64(0.5) * inv * inv
     if np.isfinite(scale) and scale >= tiny:
-        return float(scale), 1.0
-    return float(inv), float(0.5 * inv)
+        return 1.0, float(scale), 1.0
+    if h < 1:
+        return 1.0, float(inv), float(0.5 * inv)
+    return float(inv), 0.5, 1.0
 
 
 def _is_full_range(idx, size):
@@ -250,7 +256,7 @@ class KernelMatrix:
         :math:`h > 0`, any normal double: a tiny ``h`` (``1e-300``) gives the
         identity pattern (1 for equal points, 0 otherwise), a huge one (``1e300``)
         all ones, both correctly rounded (the exponent is formed without
-        squaring ``h``).
+        squaring ``h``; see ``_scale_factors``).
 
     Attributes
     ----------
@@ -294,7 +300,7 @@ class KernelMatrix:
             raise ValueError(
                 f"x and y must be points of the same dimension, got p={self.x.shape[1]} and p={self.y.shape[1]}"
             )
-        self._s1, self._s2 = _scale_factors(bandwidth)
+        c, self._s1, self._s2 = _scale_factors(bandwidth)
         self.kernel = kernel
         self.bandwidth = float(bandwidth)
         both32 = self.x.dtype == np.float32 and self.y.dtype == np.float32
@@ -303,6 +309,9 @@ class KernelMatrix:
         # Coordinate-major copies: the inner loop then reads contiguous memory.
         self._xs = np.ascontiguousarray(self.x.T, dtype=np.float64)
         self._ys = self._xs if y is None else np.ascontiguousarray(self.y.T, dtype=np.float64)
+        if c != 1.0:  # a huge bandwidth: coordinates in units of h (see _scale_factors)
+            self._xs = self._xs * c
+            self._ys = self._xs if y is None else self._ys * c
 
     def __repr__(self):
         return f"KernelMatrix(shape={self.shape}, kernel={self.kernel!r}, bandwidth={self.bandwidth})"

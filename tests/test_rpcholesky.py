@@ -8,7 +8,7 @@ import scipy.linalg
 import scipy.stats
 
 from skeleton import KernelMatrix, PivotedCholesky, rpcholesky
-from test_oracle import DenseOracle, gaussian_reference
+from test_oracle import BadDtype, BadShape, DenseOracle, gaussian_reference
 
 METHODS = ["accelerated", "sequential", "greedy"]
 
@@ -258,11 +258,6 @@ def test_input_is_not_modified_and_fortran_input_agrees():
     assert c.F.dtype == np.float64
 
 
-class WrongShape(DenseOracle):
-    def entries(self, rows, cols):
-        return self.A[np.ix_(rows, cols)][:, :-1]
-
-
 def _indefinite():
     return np.array([[1.0, 2.0], [2.0, 1.0]])
 
@@ -302,7 +297,8 @@ def _non_hermitian():
         ((np.eye(4), 2), {"rng": "seed"}, TypeError, "rng"),
         ((np.eye(4), 2), {"rng": -1}, ValueError, "rng"),
         ((np.diag([1.0, np.nan, 1.0]), 2), {}, ValueError, "NaN"),
-        ((WrongShape(np.eye(5)), 2), {}, ValueError, "shape"),
+        ((BadShape(np.eye(5)), 2), {}, ValueError, r"A\.entries\(rows, cols\) returned shape"),
+        ((BadDtype(np.eye(5)), 2), {}, TypeError, r"A\.entries\(rows, cols\) returned dtype"),
     ],
 )
 def test_bad_inputs_raise_naming_the_argument(args, kwargs, exc, word):

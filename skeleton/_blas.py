@@ -41,9 +41,10 @@ except Exception:  # pragma: no cover - numba or SciPy's Cython BLAS unavailable
 if HAVE_NUMBA_BLAS:
 
     @numba.njit(nogil=True, cache=True)
-    def gemm_sub_nt(f_ptr, ldf, p_ptr, i, w_ptr, m, a):  # pragma: no cover - compiled
-        """``W -= P @ F`` for C-ordered ``W`` (a x m), ``P`` (a x i), and ``F`` (i x m)
-        with row stride ``ldf``: in column-major terms ``W^T -= F^T P^T``."""
+    def gemm_sub_nt(f_ptr, ldf, p_ptr, i, w_ptr, ldw, m, a):  # pragma: no cover - compiled
+        """``W -= P @ F`` for row-major ``W`` (a x m, row stride ``ldw``), ``P`` (a x i,
+        contiguous) and ``F`` (i x m, row stride ``ldf``): in column-major terms
+        ``W^T -= F^T P^T``."""
         ch = np.empty(1, np.uint8)
         ch[0] = 78  # 'N'
         ints = np.empty(6, np.int32)
@@ -52,7 +53,7 @@ if HAVE_NUMBA_BLAS:
         ints[2] = i
         ints[3] = ldf
         ints[4] = i
-        ints[5] = m
+        ints[5] = ldw
         al = np.empty(2)
         al[0] = -1.0
         al[1] = 1.0
@@ -62,22 +63,24 @@ if HAVE_NUMBA_BLAS:
         _dgemm(c, c, q, q + 4, q + 8, s, f_ptr, q + 12, p_ptr, q + 16, s + 8, w_ptr, q + 20)
 
     @numba.njit(nogil=True, cache=True)
-    def trsm_right_lower_t(l_ptr, a, b_ptr, m):  # pragma: no cover - compiled
-        """``B := B L^{-T}`` for column-major ``B`` (m x a) and lower-triangular
-        column-major ``L`` (a x a) - i.e. ``L X = B^T`` for the C-ordered ``B^T``."""
+    def trsm_right_lower_t(l_ptr, a, b_ptr, ldb, m):  # pragma: no cover - compiled
+        """``L X = B`` in place for row-major ``B`` (a x m, row stride ``ldb``) and the
+        lower-triangular column-major ``L`` (a x a): in column-major terms
+        ``B^T := B^T L^{-T}``."""
         ch = np.empty(4, np.uint8)
         ch[0] = 82  # 'R': side
         ch[1] = 76  # 'L': lower
         ch[2] = 84  # 'T': transposed
         ch[3] = 78  # 'N': non-unit diagonal
-        ints = np.empty(2, np.int32)
+        ints = np.empty(3, np.int32)
         ints[0] = m
         ints[1] = a
+        ints[2] = ldb
         al = np.empty(1)
         al[0] = 1.0
         c = ch.ctypes.data
         q = ints.ctypes.data
-        _dtrsm(c, c + 1, c + 2, c + 3, q, q + 4, al.ctypes.data, l_ptr, q + 4, b_ptr, q)
+        _dtrsm(c, c + 1, c + 2, c + 3, q, q + 4, al.ctypes.data, l_ptr, q + 4, b_ptr, q + 8)
 
 
 @contextlib.contextmanager

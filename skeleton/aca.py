@@ -122,6 +122,8 @@ class CrossApproximation:
     def entries(self, rows, cols):
         r"""Entries ``(U V^H)[rows][:, cols]`` of the approximation, without forming it.
 
+        ``len(rows) * len(cols) * k`` multiply-adds.
+
         Parameters
         ----------
         rows, cols : 1-D array_like of int
@@ -130,13 +132,36 @@ class CrossApproximation:
         Returns
         -------
         ndarray, shape (len(rows), len(cols))
+            The approximation's entries, of the dtype of ``U``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skeleton import aca
+        >>> X = np.outer([1.0, 2.0, 3.0], [1.0, -1.0])      # rank 1
+        >>> aca(X, 1, rng=0).entries([2], [0, 1]).tolist()
+        [[3.0, -3.0]]
         """
         rows = _index(rows, self.U.shape[0], "rows")
         cols = _index(cols, self.V.shape[0], "cols")
         return self.U[rows] @ self.V[cols].conj().T
 
     def to_array(self):
-        r"""The dense approximation :math:`U V^H` (n x d; small cases and tests)."""
+        r"""The dense approximation :math:`U V^H` (n x d; small cases and tests).
+
+        Returns
+        -------
+        ndarray, shape (n, d)
+            :math:`U V^H`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skeleton import aca
+        >>> X = np.outer([1.0, 2.0], [3.0, 4.0, 5.0])
+        >>> aca(X, 1, rng=0).to_array().tolist()
+        [[3.0, 4.0, 5.0], [6.0, 8.0, 10.0]]
+        """
         return self.U @ self.V.conj().T
 
 

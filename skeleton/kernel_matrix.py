@@ -132,54 +132,56 @@ if _HAVE_NUMBA:
 if _HAVE_NUMBA and HAVE_NUMBA_BLAS:
 
     @numba.njit(parallel=True, nogil=True, cache=True, fastmath={"contract", "nsz"})
-    def _gauss64_cholesky_rows(xs, T, s1, s2, Ft, i, P, Lf, d, m, nthreads):  # pragma: no cover - compiled
-        """Rows ``i : i + a`` of ``Ft`` := ``conj(L)^{-1} (K[T, :] - P @ Ft[:i, :])``, and
+    def _gauss64_cholesky_rows(xs, T, s1, s2, Ft, i, P, Lf, d, m):  # pragma: no cover - compiled
+        """Rows ``i : i + a`` of ``Ft`` := ``L^{-1} (K[T, :] - P @ Ft[:i, :])``, and
         ``d -= `` their squares, column chunk by column chunk (``m`` wide).
 
-        Each thread takes whole chunks: it evaluates ``K[T, chunk]`` into its own
-        buffer, applies the GEMM and the triangular solve (single-threaded BLAS) and
-        then stores the rows and updates ``d`` in one sweep, all while the chunk is in
-        cache.  ``P`` is ``conj(F[T, :i])`` (a x i, C-ordered), ``Lf`` the Fortran-ordered
-        lower Cholesky factor of the pivot block.
+        Each thread takes whole chunks and works in place on ``Ft[i:i+a, chunk]``: it
+        evaluates ``K[T, chunk]`` there, applies the GEMM and the triangular solve
+        (single-threaded BLAS, leading dimension ``n``) and updates ``d``, all while
+        the chunk is in cache.  ``P`` is ``F[T, :i]`` (a x i, C-ordered), ``Lf`` the
+        Fortran-ordered lower Cholesky factor of the pivot block.
         """
         p, n = xs.shape
         a = T.shape[0]
         nchunks = (n + m - 1) // m
-        bufs = np.empty((nthreads, a * m))
         xt = np.empty((p, a))
         for q in range(p):
             for t in range(a):
                 xt[q, t] = xs[q, T[t]]
+        base = Ft.ctypes.data + i * n * 8
         for c in numba.prange(nchunks):
             c0 = c * m
             mm = min(n, c0 + m) - c0
-            B = bufs[numba.get_thread_id(), : a * mm].reshape((a, mm))
+            # Ft is C-contiguous: indexing it directly (not a strided view) keeps the
+            # inner loops unit-stride, so that they vectorise
             for t in range(a):
+                row = i + t
                 if p == 2:
                     u0 = xt[0, t]
                     u1 = xt[1, t]
-                    for r in range(mm):
-                        e0 = u0 - xs[0, c0 + r]
-                        e1 = u1 - xs[1, c0 + r]
-                        B[t, r] = _exp_neg(-((e0 * e0 + e1 * e1) * s1) * s2)
+                    for r in range(c0, c0 + mm):
+                        e0 = u0 - xs[0, r]
+                        e1 = u1 - xs[1, r]
+                        Ft[row, r] = _exp_neg(-((e0 * e0 + e1 * e1) * s1) * s2)
                 else:
-                    for r in range(mm):
-                        B[t, r] = 0.0
+                    for r in range(c0, c0 + mm):
+                        Ft[row, r] = 0.0
                     for q in range(p):
                         u0 = xt[q, t]
-                        for r in range(mm):
-                            e0 = u0 - xs[q, c0 + r]
-                            B[t, r] += e0 * e0
-                    for r in range(mm):
-                        B[t, r] = _exp_neg(-(B[t, r] * s1) * s2)
+                        for r in range(c0, c0 + mm):
+                            e0 = u0 - xs[q, r]
+                            Ft[row, r] += e0 * e0
+                    for r in range(c0, c0 + mm):
+                        Ft[row, r] = _exp_neg(-(Ft[row, r] * s1) * s2)
             if i > 0:
-                gemm_sub_nt(Ft.ctypes.data + c0 * 8, n, P.ctypes.data, i, B.ctypes.data, mm, a)
-            trsm_right_lower_t(Lf.ctypes.data, a, B.ctypes.data, mm)
+                gemm_sub_nt(Ft.ctypes.data + c0 * 8, n, P.ctypes.data, i, base + c0 * 8, n, mm, a)
+            trsm_right_lower_t(Lf.ctypes.data, a, base + c0 * 8, n, mm)
             for t in range(a):
-                for r in range(mm):
-                    v = B[t, r]
-                    Ft[i + t, c0 + r] = v
-                    d[c0 + r] -= v * v
+                row = i + t
+                for r in range(c0, c0 + mm):
+                    v = Ft[row, r]
+                    d[r] -= v * v
 
 
 def _points(a, name):
@@ -410,7 +412,6 @@ class KernelMatrix:
             _gauss64_cholesky_rows(
                 self._xs, np.ascontiguousarray(T, dtype=np.intp), self._s1, self._s2, Ft, i,
                 np.ascontiguousarray(P, dtype=np.float64), np.asfortranarray(L, dtype=np.float64), d, int(chunk),
-                numba.get_num_threads(),
             )
         return True
 

@@ -247,7 +247,8 @@ class PivotedCholesky:
     def entries(self, rows, cols):
         r"""Entries ``(F F^H)[rows][:, cols]`` of the approximation, without forming it.
 
-        ``len(rows) * len(cols) * k`` multiply-adds (``F[rows] @ F[cols]^H``).
+        ``len(rows) * len(cols) * k`` multiply-adds (``F[rows] @ F[cols]^H``), the
+        stable evaluation of :math:`C W^{+} C^H` on those entries.
 
         Parameters
         ----------
@@ -257,6 +258,16 @@ class PivotedCholesky:
         Returns
         -------
         ndarray, shape (len(rows), len(cols))
+            The approximation's entries, of the dtype of ``F``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skeleton import rpcholesky
+        >>> A = np.array([[2.0, 1.0, 0.0], [1.0, 2.0, 1.0], [0.0, 1.0, 2.0]])
+        >>> res = rpcholesky(A, 3, rng=0)                     # full rank: exact
+        >>> res.entries([0, 2], [1]).round(12).tolist()
+        [[1.0], [1.0]]
         """
         n = self.F.shape[0]
         rows = _index(rows, n, "rows")
@@ -264,7 +275,21 @@ class PivotedCholesky:
         return self.F[rows] @ self.F[cols].conj().T
 
     def to_array(self):
-        r"""The dense approximation :math:`F F^H` (n x n; small cases and tests)."""
+        r"""The dense approximation :math:`F F^H` (n x n; small cases and tests).
+
+        Returns
+        -------
+        ndarray, shape (n, n)
+            :math:`F F^H`, Hermitian positive semi-definite.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skeleton import rpcholesky
+        >>> A = np.outer([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])   # rank 1
+        >>> rpcholesky(A, 2, rng=0).to_array().round(12).tolist()
+        [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 6.0, 9.0]]
+        """
         return self.F @ self.F.conj().T
 
 

@@ -25,6 +25,8 @@ PUBLIC_MODULES = (
     "skeleton.sampling",
     "skeleton.matrices",
     "skeleton.kernel_matrix",
+    "skeleton.rpcholesky",
+    "skeleton.aca",
     "skeleton.smoothing",
     "skeleton.attention",
 )
@@ -86,7 +88,8 @@ def test_the_collection_finds_the_public_api():
     for name in ("skeleton.cur.skeleton_approx", "skeleton.cur.SkeletonApprox.error",
                  "skeleton.incoherence.incoherence", "skeleton.sampling.maxvol_indices",
                  "skeleton.kernel_matrix.KernelMatrix.entries", "skeleton.smoothing.smooth",
-                 "skeleton.attention.s3_block", "skeleton.matrices.low_rank"):
+                 "skeleton.attention.s3_block", "skeleton.matrices.low_rank",
+                 "skeleton.rpcholesky.rpcholesky", "skeleton.aca.CrossApproximation.entries"):
         assert name in CALLABLES
     assert len(CALLABLES) >= 40
 

@@ -492,11 +492,14 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
     pivots = np.empty(cap0, dtype=np.intp)
     i = 0
     b = _block_size(n, _FIRST_ACCEPTS) if block_size is None else block_size
+    history = [(0, 1.0)]  # (pivots, relative trace error) after each round
     while trace0 > 0 and i < cap:
         dsum = float(np.sum(d, dtype=np.float64))
         if dsum <= 0 or (rtol is not None and dsum <= rtol * trace0):
             break
-        lmax = cap - i
+        if i:
+            history.append((i, dsum / trace0))
+        lmax = cap - i if rtol is None else min(cap - i, _predicted_need(history, rtol))
         if method == "greedy":
             cand = np.array([int(np.argmax(d))], dtype=np.intp)
         else:
@@ -549,6 +552,22 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
         n_entries=int(src.n_entries),
         method=method,
     )
+
+
+def _predicted_need(history, rtol):
+    """Pivots still needed for ``rtol``, extrapolating the trace error's decay over the
+    last round (log-linear in the rank: the geometric decay of a smooth kernel's
+    spectrum), with a margin.  It caps what one round of the accelerated method
+    accepts, so that the last round does not overshoot by a whole block; falling
+    short only costs another round, and the distribution is unchanged."""
+    if len(history) < 2:
+        return 1 << 62
+    (i0, e0), (i1, e1) = history[-2], history[-1]
+    if not (0 < e1 < e0) or i1 <= i0:
+        return 1 << 62
+    slope = (math.log(e1) - math.log(e0)) / (i1 - i0)
+    need = (math.log(rtol) - math.log(e1)) / slope
+    return max(1, int(math.ceil(1.1 * need)) + 2)
 
 
 def _block_size(n, accepted):

@@ -73,12 +73,13 @@ class CrossApproximation:
         Pivot rows :math:`I` and columns :math:`J`, in the order chosen.
     U : ndarray, shape (n, k)
         Residual columns: ``U[:, p]`` is column ``cols[p]`` of
-        :math:`X - U_{:,:p} V_{:,:p}^H`.
+        :math:`X - U_{:,:p} V_{:,:p}^H`.  ``U[rows]`` is lower triangular.
     V : ndarray, shape (d, k)
         ``V[:, p]^H`` is row ``rows[p]`` of that residual over its pivot entry, so
-        :math:`|V| \le 1`.  :math:`U V^H = X_{:,J} X_{I,J}^{-1} X_{I,:}`, the
-        skeleton on the pivots, evaluated stably (never through
-        :math:`X_{I,J}^{-1}`).
+        :math:`|V| \le 1`; ``V[cols]`` is unit lower triangular, and
+        ``U[rows] @ V[cols]^H`` is the LU factorisation of :math:`W = X_{I,J}`.
+        :math:`U V^H = X_{:,J} W^{-1} X_{I,:}`, the skeleton on the pivots,
+        evaluated stably (never through :math:`W^{-1}`).
     error_estimate : float
         :math:`\|u_k\|\|v_k\| / \|U V^H\|_F` of the last step: the estimated
         relative Frobenius error (0 when the residual vanished).
@@ -303,6 +304,10 @@ def _aca(src, cap, rtol, rng, check_finite):
         raw = _checked(src.col(j), check_finite)
         u = raw - Ut[:p].T @ Vh[:p, j] if p else raw
         vh = rho / delta
+        # the residual vanishes on the crosses taken (exactly, in exact arithmetic):
+        # U[rows] and V[cols] come out triangular, W = X[rows, cols] = U[rows] V[cols]^H
+        vh[col_used] = 0
+        u[row_used & (np.arange(n) != i)] = 0
         if p == Ut.shape[0]:
             new = int(min(cap, max(p + 1, 1.5 * p)))
             Ut, Vh = resize_rows(Ut, new), resize_rows(Vh, new)

@@ -103,78 +103,70 @@ except ImportError:  # pragma: no cover
     _HAVE_NUMBA = False
 
 
-def _rejection_python(G, u, tau, lmax):
-    """Sequential Cholesky with rejection on the residual block ``G`` (overwritten).
+def _rejection_body(Araw, FsT, g0, u, tau, lmax):
+    """Left-looking Cholesky with rejection on the candidates ``cand`` of one round.
 
-    Candidate ``t`` is accepted when ``G_tt`` (its current residual) exceeds ``tau[t]``
-    and ``u[t] * G0_tt <= G_tt`` (``G0_tt``: its residual at the start); ``u = 0``
-    accepts every candidate above the threshold.  Works on the upper triangle, row by
-    row (contiguous for a C-ordered ``G``).  Returns the accepted positions ``acc``;
-    ``G[acc][:, acc]``'s upper triangle is then the factor ``U`` with
-    ``U^H U`` the original ``G[acc][:, acc]``, i.e. ``L = U^H``.
+    ``Araw = A[cand, cand]``, ``FsT = F[cand, :i]`` and ``g0`` the candidates' fresh
+    residual diagonal.  Candidate ``t`` (in order) gets its residual against the
+    pivots accepted so far in this round, ``w = L^{-1} G[acc, t]`` with
+    ``G = A - F F^H`` formed only on those entries, so that its current residual is
+    ``g0[t] - |w|^2``; it is accepted when that exceeds ``tau[t]`` and
+    ``u[t] * g0[t]`` (``u = 0``: every candidate above the threshold), and then
+    ``L`` gains the row ``[conj(w), sqrt(residual)]``.
+
+    Left-looking, a round costs about ``b a (i + a)`` flops for ``b`` candidates and
+    ``a`` acceptances, against ``b^2 i`` to form the whole residual block: most
+    candidates are rejected, and only their residual against the accepted ones is
+    ever needed.  Returns ``(acc, L)``: the accepted positions and the lower
+    Cholesky factor of ``G[acc][:, acc]``.
     """
-    b = G.shape[0]
-    g0 = G.diagonal().real.copy()
-    acc = np.empty(b, dtype=np.intp)
+    b = Araw.shape[0]
+    i = FsT.shape[1]
+    m = min(b, lmax)
+    acc = np.empty(m, dtype=np.intp)
+    L = np.zeros((m, m), dtype=Araw.dtype)
+    w = np.zeros(m, dtype=Araw.dtype)
     a = 0
     for t in range(b):
-        gtt = G[t, t].real
+        if g0[t] <= tau[t]:
+            continue
+        gtt = g0[t]
+        for q in range(a):
+            s = acc[q]
+            v = Araw[s, t]
+            for l in range(i):
+                v -= FsT[s, l] * np.conj(FsT[t, l])
+            for q2 in range(q):
+                v -= L[q, q2] * w[q2]
+            v = v / L[q, q].real
+            w[q] = v
+            gtt -= v.real * v.real + v.imag * v.imag
         if gtt <= tau[t] or u[t] * g0[t] > gtt:
             continue
         acc[a] = t
+        for q in range(a):
+            L[a, q] = np.conj(w[q])
+        L[a, a] = math.sqrt(gtt)
         a += 1
-        G[t, t:] /= math.sqrt(gtt)
-        row = G[t, t + 1 :]
-        G[t + 1 :, t + 1 :] -= np.outer(row.conj(), row)
-        if a == lmax:
+        if a == m:
             break
-    return acc[:a]
+    return acc[:a], L[:a, :a].copy()
+
+
+def _subtract_sumsq_body(B, d):
+    """``d[j] -= sum_t |B[t, j]|^2`` (the columns of the C-ordered block ``B``)."""
+    a, m = B.shape
+    for t in range(a):
+        for j in range(m):
+            v = B[t, j]
+            d[j] -= v.real * v.real + v.imag * v.imag
 
 
 if _HAVE_NUMBA:
-
-    @numba.njit(nogil=True, cache=True)
-    def _rejection(G, u, tau, lmax):  # pragma: no cover - compiled
-        b = G.shape[0]
-        g0 = np.empty(b)
-        for t in range(b):
-            g0[t] = G[t, t].real
-        acc = np.empty(b, dtype=np.intp)
-        a = 0
-        for t in range(b):
-            gtt = G[t, t].real
-            if gtt <= tau[t] or u[t] * g0[t] > gtt:
-                continue
-            acc[a] = t
-            a += 1
-            r = 1.0 / math.sqrt(gtt)
-            for q in range(t, b):
-                G[t, q] = G[t, q] * r
-            # upper triangle of the trailing Schur complement, row by row
-            for q in range(t + 1, b):
-                gq = np.conj(G[t, q])
-                for p in range(q, b):
-                    G[q, p] -= gq * G[t, p]
-            if a == lmax:
-                break
-        return acc[:a]
-
-    @numba.njit(parallel=True, nogil=True, cache=True)
-    def _subtract_sumsq(B, d):  # pragma: no cover - compiled
-        """d[j] -= sum_t |B[t, j]|^2 (the columns of the C-ordered block B)."""
-        a, m = B.shape
-        for j in numba.prange(m):
-            acc = 0.0
-            for t in range(a):
-                v = B[t, j]
-                acc += v.real * v.real + v.imag * v.imag
-            d[j] -= acc
-
+    _rejection = numba.njit(nogil=True, cache=True)(_rejection_body)
+    _subtract_sumsq = numba.njit(nogil=True, cache=True)(_subtract_sumsq_body)
 else:  # pragma: no cover
-    _rejection = _rejection_python
-
-    def _subtract_sumsq(B, d):
-        d -= (B.real**2 + B.imag**2).sum(axis=0) if B.dtype.kind == "c" else np.einsum("ij,ij->j", B, B)
+    _rejection, _subtract_sumsq = _rejection_body, _subtract_sumsq_body
 
 
 @dataclass(frozen=True)
@@ -511,11 +503,9 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
         if G.shape[0] > 1:
             if np.abs(G - G.conj().T).max() > _SYMMETRY * eps * float(diag0[cand].max()):
                 raise ValueError("A must be Hermitian, but A[s, t] != conj(A[t, s]) on a block of sampled pivots")
-        if i:
-            Fs = Ft[:i, cand]
-            G -= Fs.T @ Fs.conj()
+        FsT = np.ascontiguousarray(Ft[:i, cand].T)  # F[cand, :i]
+        g0 = G.diagonal().real - _row_sq_norms(FsT)  # fresh residual diagonal
         tau = _noise_level(i, eps) * scale[cand]
-        g0 = G.diagonal().real.copy()
         low = g0 < -_indefinite_level(i, eps) * scale[cand]
         if low.any():
             j = int(np.flatnonzero(low)[0])
@@ -523,15 +513,13 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
         # a candidate already resolved (fresh residual at the noise level) is retired
         d[cand[g0 <= tau]] = 0.0
         u = np.zeros(cand.size) if method != "accelerated" else rng.random(cand.size)
-        G = np.ascontiguousarray(G)
-        acc = _rejection(G, u, tau, lmax)
+        acc, L = _rejection(np.ascontiguousarray(G), FsT, g0, u, np.ascontiguousarray(tau, dtype=np.float64), lmax)
         a = acc.size
         if method == "accelerated" and block_size is None:
             b = _block_size(n, max(a, 1))
         if a == 0:
             continue
         T = cand[acc]
-        L = np.triu(G[np.ix_(acc, acc)]).conj().T
         if i + a > Ft.shape[0]:
             Ft, pivots = _grow(Ft, pivots, i + a, cap)
         _append_columns(src, Ft, i, T, L, d)
@@ -552,6 +540,13 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
         n_entries=int(src.n_entries),
         method=method,
     )
+
+
+def _row_sq_norms(M):
+    """Squared 2-norms of the rows of ``M``, as float64."""
+    if M.dtype.kind == "c":
+        M = M.view(M.real.dtype)  # interleaved (re, im): the same row sums
+    return np.einsum("ij,ij->i", M, M, dtype=np.float64)
 
 
 def _predicted_need(history, rtol):

@@ -57,6 +57,11 @@ def test_crosses_are_reproduced_and_factors_bounded():
     np.testing.assert_allclose(approx[res.rows], X[res.rows], atol=1e-13 * scale)
     np.testing.assert_allclose(approx[:, res.cols], X[:, res.cols], atol=1e-13 * scale)
     assert np.abs(res.V).max() <= 1 + 1e-12  # partial pivoting
+    # W = X[rows, cols] = U[rows] V[cols]^H, an LU factorisation (unit lower V[cols])
+    Ur, Vc = res.U[res.rows], res.V[res.cols]
+    assert np.array_equal(Ur, np.tril(Ur)) and np.array_equal(Vc, np.tril(Vc))
+    assert np.array_equal(np.diag(Vc), np.ones(25))
+    np.testing.assert_allclose(Ur @ Vc.T, X[np.ix_(res.rows, res.cols)], atol=1e-13 * scale)
     # U V^H is the skeleton C W^{-1} R on the pivots (well-conditioned at this rank)
     W = X[np.ix_(res.rows, res.cols)]
     skel = X[:, res.cols] @ np.linalg.solve(W, X[res.rows])

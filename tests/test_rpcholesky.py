@@ -324,3 +324,25 @@ def test_result_entries_validate_indices():
     with pytest.raises(TypeError, match="cols"):
         res.entries([0], [0.5])
     assert res.shape == (20, 20)
+
+
+def test_compiled_rejection_equals_its_python_source():
+    import importlib
+
+    mod = importlib.import_module("skeleton.rpcholesky")
+    if not hasattr(mod._rejection, "py_func"):
+        pytest.skip("numba not available: the Python source is what runs")
+    g = np.random.default_rng(29)
+    A = decaying_psd(40, rate=0.7, rng=30)
+    cand = g.integers(0, 40, 25)
+    Araw = A[np.ix_(cand, cand)]
+    FsT = np.ascontiguousarray(g.standard_normal((25, 10)) * 0.05)
+    g0 = np.diag(Araw) - (FsT**2).sum(axis=1)
+    u, tau = g.random(25), np.full(25, 1e-14)
+    acc1, L1 = mod._rejection(Araw, FsT, g0, u, tau, 12)
+    acc2, L2 = mod._rejection.py_func(Araw, FsT, g0, u, tau, 12)
+    np.testing.assert_array_equal(acc1, acc2)
+    np.testing.assert_allclose(L1, L2, rtol=1e-13, atol=1e-15)
+    # and L is the Cholesky factor of the residual block on the accepted candidates
+    G = Araw - FsT @ FsT.T
+    np.testing.assert_allclose(L1 @ L1.T, G[np.ix_(acc1, acc1)], atol=1e-13)

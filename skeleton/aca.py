@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from ._entry_source import EntrySource
-from ._linalg import resize_rows
+from ._linalg import grow_rows, reserve_rows
 from ._validation import check_rank, check_rng
 
 __all__ = ["CrossApproximation", "aca"]
@@ -57,8 +57,6 @@ __all__ = ["CrossApproximation", "aca"]
 _NOISE = 8.0
 # Consecutive noise-level rows after which the residual is taken as zero.
 _ZERO_ROWS = 3
-# Factor buffers start with this many rows when only rtol bounds the rank.
-_INITIAL_ROWS = 64
 
 
 @dataclass(frozen=True)
@@ -269,9 +267,8 @@ def _aca(src, cap, rtol, rng, check_finite):
     n, d = src.shape
     dtype = src.dtype
     eps = float(np.finfo(dtype).eps)
-    rows0 = cap if rtol is None else min(cap, _INITIAL_ROWS)
-    Ut = np.empty((rows0, n), dtype=dtype)  # Ut[p] = U[:, p]
-    Vh = np.empty((rows0, d), dtype=dtype)  # Vh[p] = V[:, p]^H
+    Ut = reserve_rows(cap, n, dtype)  # Ut[p] = U[:, p]
+    Vh = reserve_rows(cap, d, dtype)  # Vh[p] = V[:, p]^H
     I = np.empty(cap, dtype=np.intp)
     J = np.empty(cap, dtype=np.intp)
     row_used = np.zeros(n, dtype=bool)
@@ -309,8 +306,9 @@ def _aca(src, cap, rtol, rng, check_finite):
         vh[col_used] = 0
         u[row_used & (np.arange(n) != i)] = 0
         if p == Ut.shape[0]:
-            new = int(min(cap, max(p + 1, 1.5 * p)))
-            Ut, Vh = resize_rows(Ut, new), resize_rows(Vh, new)
+            Ut = grow_rows(Ut, p + 1)
+        if p == Vh.shape[0]:
+            Vh = grow_rows(Vh, p + 1)
         Ut[p] = u
         Vh[p] = vh
         I[p], J[p] = i, j
@@ -332,13 +330,11 @@ def _aca(src, cap, rtol, rng, check_finite):
         if mag[i] < 0:  # every row used
             converged, estimate = True, 0.0
             break
-    if Ut.shape[0] != p:
-        Ut, Vh = resize_rows(Ut, p), resize_rows(Vh, p)
     return CrossApproximation(
         rows=I[:p].copy(),
         cols=J[:p].copy(),
-        U=Ut.T,
-        V=Vh.T.conj() if dtype.kind == "c" else Vh.T,
+        U=Ut[:p].T,
+        V=Vh[:p].T.conj() if dtype.kind == "c" else Vh[:p].T,
         error_estimate=float(estimate),
         n_entries=int(src.n_entries),
         converged=bool(converged),

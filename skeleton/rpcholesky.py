@@ -27,20 +27,23 @@ pivots, where :math:`\eta` is the relative tail of the spectrum (Chen et al., Th
 
 Accelerated RPCholesky (Epperly, Tropp & Webber, "Embrace rejection") samples the
 same distribution a block at a time: ``b`` candidates are drawn from :math:`d` at
-once, the ``b x b`` residual :math:`G = A^{(i)}_{T,T}` is formed, and a sequential
-Cholesky on :math:`G` accepts candidate :math:`t` with probability
-:math:`G^{(t)}_{tt} / G_{tt}` (its residual after the candidates already accepted in
-this round over its residual at the start), which is rejection sampling of exactly
-the sequential algorithm's next pivot.  The accepted columns are then formed together
-(one GEMM and one triangular solve instead of a matrix-vector product per pivot):
-the pivot sequence has the sequential algorithm's distribution, the arithmetic is
-level-3 BLAS, and ``F`` is read once per round instead of once per pivot.
+once and a sequential Cholesky over them accepts candidate :math:`t` with probability
+:math:`G^{(t)}_{tt} / G_{tt}` - its residual after the candidates accepted earlier in
+this round over its residual at the start - which is rejection sampling of exactly
+the sequential algorithm's next pivot.  The sequential pass here is left-looking: a
+candidate's residual is formed only against the candidates accepted so far (most are
+rejected), about :math:`b a (i + a)` flops for ``a`` acceptances instead of the
+:math:`b^2 i` of the whole ``b x b`` residual block.  The accepted columns are then
+formed together (one GEMM and one triangular solve instead of a matrix-vector
+product per pivot): the pivot sequence has the sequential algorithm's distribution,
+the arithmetic is level-3 BLAS, and ``F`` is read once per round instead of once per
+pivot.
 
 Stability. :math:`F` is never formed as :math:`C W^{-1/2}` or through :math:`W^{+}`:
 each block of columns is :math:`(A_{:,T} - F F_{T,:}^H) L_T^{-H}` with :math:`L_T`
-the Cholesky factor of the (well-conditioned, since diagonally pivoted) residual block,
-i.e. blocked left-looking Cholesky, which is backward stable for positive
-semi-definite matrices with diagonal pivoting (Higham, "Accuracy and Stability of
+the Cholesky factor of the residual block on the accepted pivots (a triangular
+solve, never an inverse), i.e. blocked left-looking Cholesky, which is backward
+stable for positive semi-definite matrices with diagonal pivoting (Higham, "Accuracy and Stability of
 Numerical Algorithms", §10.3).  :math:`F F^H` then reproduces :math:`C W^{+} C^H` to
 rounding even where :math:`W` has condition number :math:`10^{15}` and an explicit
 :math:`W^{+}` would lose most digits.
@@ -71,7 +74,7 @@ import scipy.linalg
 
 from ._blas import single_threaded_blas
 from ._entry_source import EntrySource
-from ._linalg import resize_rows
+from ._linalg import grow_rows, reserve_rows
 from ._validation import check_choice, check_rank, check_rng
 
 __all__ = ["PivotedCholesky", "rpcholesky"]
@@ -317,8 +320,9 @@ def rpcholesky(A, rank=None, *, rtol=None, method="accelerated", block_size=None
     rtol : float, optional
         Stop once :math:`\operatorname{tr}(A - FF^H) \le \mathrm{rtol}\cdot
         \operatorname{tr}(A)`, ``0 < rtol < 1``.  The accelerated method checks
-        after each round, so it may take a few pivots more than the fewest that
-        meet ``rtol``.  Below the rounding level (about
+        after each round, capping each round at the pivots the trace error's decay
+        so far predicts are still needed (plus 10 %), so it may take a few pivots
+        more than the fewest that meet ``rtol``.  Below the rounding level (about
         :math:`16\sqrt{k}\,\epsilon`) the factorisation stops when every residual
         entry is resolved, with ``trace_error`` above ``rtol``.
         At least one of ``rank`` and ``rtol`` is required.
@@ -328,14 +332,16 @@ def rpcholesky(A, rank=None, *, rtol=None, method="accelerated", block_size=None
         one sampled pivot per step (Chen et al., Alg. 1).  ``"greedy"``: the largest
         residual diagonal entry (deterministic; the pivots of LAPACK's ``?pstrf``).
     block_size : int, optional
-        Candidates per round of ``"accelerated"`` (default: adaptive, 128 in the
-        first round, then twice the previous round's acceptances, 32 to 2048).
-        Cost only, not the distribution, depends on it.
+        Candidates per round of ``"accelerated"`` (default: adaptive,
+        :math:`\sqrt{n a}/4` for ``a`` acceptances in the previous round, 16 before
+        the first, within 16 to 2048; acceptances grow only slowly with the
+        candidates).  Cost only, not the distribution, depends on it.
     rng : {None, int, numpy.random.Generator, numpy.random.SeedSequence}, optional
         Random state (SPEC 7); unused by ``"greedy"``.
     check_finite : bool, default True
-        Raise on NaN or infinity in the entries read (checked through the residual
-        diagonal, which any such entry reaches, at O(n) cost per round).
+        Raise on NaN or infinity in the entries read: the diagonal and each
+        candidate block directly, the columns through the residual diagonal, which
+        any such entry reaches (O(n) per round).
 
     Returns
     -------
@@ -362,11 +368,12 @@ def rpcholesky(A, rank=None, *, rtol=None, method="accelerated", block_size=None
     Hermitian symmetry is checked on every sampled ``b x b`` block
     :math:`A_{T,T}` (entries already read), positive semi-definiteness through the
     residual diagonal; a matrix violating either only elsewhere is not detected.
-    Cost: :math:`(k + 1) n` entries plus :math:`\sum b^2` for the candidate blocks;
-    :math:`n k^2` flops (:math:`n k^2/2` GEMM updates and :math:`n k^2/2`
-    triangular solves in total for real ``A``); memory: ``F`` and
-    :math:`O(n)` besides (the columns are evaluated in chunks directly into ``F``
-    and transformed there).
+    Cost: :math:`(k + 1) n` entries plus :math:`\sum_r b_r^2` for the candidate
+    blocks; about :math:`n k^2` flops for real ``A`` - GEMM updates
+    :math:`2n\sum_r i_r a_r` and triangular solves :math:`n \sum_r a_r^2` over the
+    rounds ``r`` (``a_r`` pivots added to ``i_r``); memory: ``F`` and :math:`O(n)`
+    besides (the columns are evaluated in chunks directly into ``F`` and
+    transformed there).
 
     References
     ----------
@@ -479,9 +486,8 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
     d = diag0.copy()
     # Factor rows Ft = F^T (k x n, C-ordered): a round appends contiguous rows, and a
     # chunk of them is one cache-resident block for the GEMM and triangular solve.
-    cap0 = cap if rtol is None else min(cap, 256)
-    Ft = np.empty((cap0, n), dtype=dtype)
-    pivots = np.empty(cap0, dtype=np.intp)
+    Ft = reserve_rows(cap, n, dtype)
+    pivots = np.empty(cap, dtype=np.intp)
     i = 0
     b = _block_size(n, _FIRST_ACCEPTS) if block_size is None else block_size
     history = [(0, 1.0)]  # (pivots, relative trace error) after each round
@@ -521,7 +527,7 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
             continue
         T = cand[acc]
         if i + a > Ft.shape[0]:
-            Ft, pivots = _grow(Ft, pivots, i + a, cap)
+            Ft = grow_rows(Ft, i + a)
         _append_columns(src, Ft, i, T, L, d)
         # Cholesky structure exactly: the new columns vanish on the earlier pivots and
         # equal L on their own; the residual diagonal vanishes on all pivots.
@@ -531,10 +537,9 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
         i += a
         d[T] = 0.0
         _settle_diagonal(d, scale, i, eps, check_finite)
-    Ft, pivots = _shrink(Ft, pivots, i)
     return PivotedCholesky(
-        pivots=pivots,
-        F=Ft.T,
+        pivots=pivots[:i].copy(),
+        F=Ft[:i].T,
         residual_diagonal=d,
         trace_error=float(np.sum(d, dtype=np.float64) / trace0) if trace0 > 0 else 0.0,
         n_entries=int(src.n_entries),
@@ -635,15 +640,3 @@ def _append_columns(src, Ft, i, T, L, d):
             B[...] = X.T
         _subtract_sumsq(B, d[c0:c1])
         Ft[i : i + a, c0:c1] = B
-
-
-def _grow(Ft, pivots, need, cap):
-    """More rows for ``Ft`` and ``pivots``: 1.5 times as many, at least ``need``, at most ``cap``."""
-    new = int(min(cap, max(need, 1.5 * Ft.shape[0])))
-    return resize_rows(Ft, new), np.concatenate([pivots, np.empty(new - pivots.size, dtype=np.intp)])
-
-
-def _shrink(Ft, pivots, k):
-    if Ft.shape[0] != k:
-        resize_rows(Ft, k)
-    return Ft, pivots[:k].copy()

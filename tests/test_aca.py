@@ -139,6 +139,21 @@ def test_float32_and_oracle_agree_with_dense():
     assert rel_fro(X64, res.to_array()) <= rel_fro(X64, res64.to_array()) + 1e-5
 
 
+def test_factors_outgrowing_their_buffers(monkeypatch):
+    import importlib
+
+    mod = importlib.import_module("skeleton.aca")
+    g = np.random.default_rng(19)
+    K = KernelMatrix(g.random((400, 2)), g.random((300, 2)), bandwidth=0.3)
+    ref = aca(K, rtol=1e-9, rng=20)
+    monkeypatch.setattr(mod, "reserve_rows", lambda cap, ncols, dtype: np.empty((3, ncols), dtype=dtype))
+    res = aca(K, rtol=1e-9, rng=20)
+    assert res.rank > 10
+    np.testing.assert_array_equal(res.rows, ref.rows)
+    np.testing.assert_array_equal(res.U, ref.U)
+    np.testing.assert_array_equal(res.V, ref.V)
+
+
 def test_reproducible_and_input_unmodified():
     X = rank_r(60, 50, 10, rng=16) + 1e-3 * np.random.default_rng(17).standard_normal((60, 50))
     before = X.copy()

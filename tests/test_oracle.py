@@ -257,3 +257,14 @@ def test_kernel_entries_into_a_buffer():
         K.entries(rows, cols, out=np.empty((3, 20), dtype=np.float32))
     with pytest.raises(TypeError, match="out"):
         K.entries(rows, cols, out=[[0.0] * 20] * 3)
+
+
+def test_kernel_exponential_is_within_two_ulp_of_numpy():
+    # the inlined exponential against numpy.exp on the very same arguments
+    t = np.linspace(0.0, 700.0, 200_001)
+    y = np.sqrt(t)
+    K = KernelMatrix(np.zeros(1), y, bandwidth=1.0)
+    got = K.to_array()[0]
+    ref = np.exp(-((y * y) * K._s1) * K._s2)
+    ulp = np.abs(got - ref) / np.spacing(ref)
+    assert ulp.max() <= 2.0

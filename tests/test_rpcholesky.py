@@ -148,13 +148,21 @@ def test_rtol_stops_on_the_trace_error():
     assert 80 < floor.rank < 150 and np.abs(floor.to_array() - A).max() < 1e-14
 
 
-def test_rtol_beyond_the_first_buffer_grows_the_factor():
+def test_many_pivots_and_a_factor_outgrowing_its_buffer(monkeypatch):
+    import importlib
+
     x = np.random.default_rng(12).random((1200, 2))
     K = KernelMatrix(x, bandwidth=0.05)
     res = rpcholesky(K, rtol=1e-6, rng=13)
     assert res.rank > 256 and res.trace_error <= 1e-6
     A = K.to_array()
     np.testing.assert_allclose(res.to_array(), nystrom_reference(A, res.pivots), atol=1e-10)
+    # the same with a buffer reserved for 16 rows only: it is grown (copied), same result
+    mod = importlib.import_module("skeleton.rpcholesky")
+    monkeypatch.setattr(mod, "reserve_rows", lambda cap, ncols, dtype: np.empty((16, ncols), dtype=dtype))
+    small = rpcholesky(K, rtol=1e-6, rng=13)
+    np.testing.assert_array_equal(small.pivots, res.pivots)
+    np.testing.assert_array_equal(small.F, res.F)
 
 
 def test_float32_stays_float32_at_float32_accuracy():

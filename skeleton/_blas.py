@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 
-__all__ = ["HAVE_NUMBA_BLAS", "gemm_sub_nt", "trsm_right_lower_t", "single_threaded_blas"]
+__all__ = ["HAVE_NUMBA_BLAS", "gemm_sub_nt", "trsm_right_lower_t", "cholesky_update_chunk", "single_threaded_blas"]
 
 try:
     import llvmlite.binding as _ll
@@ -81,6 +81,28 @@ if HAVE_NUMBA_BLAS:
         c = ch.ctypes.data
         q = ints.ctypes.data
         _dtrsm(c, c + 1, c + 2, c + 3, q, q + 4, al.ctypes.data, l_ptr, q + 4, b_ptr, q + 8)
+
+
+    @numba.njit(nogil=True, cache=True)
+    def cholesky_update_chunk(Ft, i, a, P, Lf, d, c0, mm):  # pragma: no cover - compiled
+        """Finish rows ``i : i + a`` of ``Ft`` on columns ``c0 : c0 + mm``, in place.
+
+        On entry those entries hold ``A[T, chunk]`` (real); on exit
+        ``L^{-1} (A[T, chunk] - P @ Ft[:i, chunk])`` with ``P = F[T, :i]`` (a x i,
+        C-ordered) and ``Lf`` the Fortran-ordered lower factor of the pivot block,
+        and ``d[chunk]`` has lost their squares: one GEMM, one TRSM and one sweep over
+        a chunk that is in cache.
+        """
+        n = Ft.shape[1]
+        base = Ft.ctypes.data + (i * n + c0) * 8
+        if i > 0:
+            gemm_sub_nt(Ft.ctypes.data + c0 * 8, n, P.ctypes.data, i, base, n, mm, a)
+        trsm_right_lower_t(Lf.ctypes.data, a, base, n, mm)
+        for t in range(a):
+            row = i + t
+            for r in range(c0, c0 + mm):
+                v = Ft[row, r]
+                d[r] -= v * v
 
 
 @contextlib.contextmanager

@@ -28,7 +28,7 @@ import numbers
 
 import numpy as np
 
-from ._blas import HAVE_NUMBA_BLAS, gemm_sub_nt, single_threaded_blas, trsm_right_lower_t
+from ._blas import HAVE_NUMBA_BLAS, cholesky_update_chunk
 from ._validation import check_choice, result_dtype
 
 __all__ = ["KernelMatrix"]
@@ -137,9 +137,9 @@ if _HAVE_NUMBA and HAVE_NUMBA_BLAS:
         ``d -= `` their squares, column chunk by column chunk (``m`` wide).
 
         Each thread takes whole chunks and works in place on ``Ft[i:i+a, chunk]``: it
-        evaluates ``K[T, chunk]`` there, applies the GEMM and the triangular solve
-        (single-threaded BLAS, leading dimension ``n``) and updates ``d``, all while
-        the chunk is in cache.  ``P`` is ``F[T, :i]`` (a x i, C-ordered), ``Lf`` the
+        evaluates ``K[T, chunk]`` there and hands it to ``cholesky_update_chunk``
+        (GEMM, triangular solve, ``d`` update; single-threaded BLAS), all while the
+        chunk is in cache.  ``P`` is ``F[T, :i]`` (a x i, C-ordered), ``Lf`` the
         Fortran-ordered lower Cholesky factor of the pivot block.
         """
         p, n = xs.shape
@@ -149,7 +149,6 @@ if _HAVE_NUMBA and HAVE_NUMBA_BLAS:
         for q in range(p):
             for t in range(a):
                 xt[q, t] = xs[q, T[t]]
-        base = Ft.ctypes.data + i * n * 8
         for c in numba.prange(nchunks):
             c0 = c * m
             mm = min(n, c0 + m) - c0
@@ -174,14 +173,7 @@ if _HAVE_NUMBA and HAVE_NUMBA_BLAS:
                             Ft[row, r] += e0 * e0
                     for r in range(c0, c0 + mm):
                         Ft[row, r] = _exp_neg(-(Ft[row, r] * s1) * s2)
-            if i > 0:
-                gemm_sub_nt(Ft.ctypes.data + c0 * 8, n, P.ctypes.data, i, base + c0 * 8, n, mm, a)
-            trsm_right_lower_t(Lf.ctypes.data, a, base + c0 * 8, n, mm)
-            for t in range(a):
-                row = i + t
-                for r in range(c0, c0 + mm):
-                    v = Ft[row, r]
-                    d[r] -= v * v
+            cholesky_update_chunk(Ft, i, a, P, Lf, d, c0, mm)
 
 
 def _points(a, name):
@@ -402,17 +394,18 @@ class KernelMatrix:
     def _cholesky_rows(self, T, Ft, i, P, L, d, chunk):
         """The fused column update of :func:`skeleton.rpcholesky` (see
         ``_gauss64_cholesky_rows``), for the symmetric float64 matrix; returns False
-        (nothing done) where there is no fused path."""
+        (nothing done) where there is no fused path.  BLAS must be limited to one
+        thread by the caller."""
         if not self._fused_cholesky:
             return False
         if not (Ft.flags.c_contiguous and d.flags.c_contiguous and Ft.dtype == np.float64):
             return False
-        # BLAS runs inside the threads of the prange: one thread of its own each
-        with single_threaded_blas():
-            _gauss64_cholesky_rows(
-                self._xs, np.ascontiguousarray(T, dtype=np.intp), self._s1, self._s2, Ft, i,
-                np.ascontiguousarray(P, dtype=np.float64), np.asfortranarray(L, dtype=np.float64), d, int(chunk),
-            )
+        # BLAS runs inside the threads of the prange, so the caller has limited it to
+        # one thread of its own (rpcholesky does, for the whole factorisation)
+        _gauss64_cholesky_rows(
+            self._xs, np.ascontiguousarray(T, dtype=np.intp), self._s1, self._s2, Ft, i,
+            np.ascontiguousarray(P, dtype=np.float64), np.asfortranarray(L, dtype=np.float64), d, int(chunk),
+        )
         return True
 
     @property

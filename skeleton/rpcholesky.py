@@ -63,7 +63,6 @@ recovery of a rank-deficient matrix, with no division by a zero pivot.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -72,7 +71,9 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
-from ._blas import single_threaded_blas
+from ._blas import HAVE_NUMBA_BLAS, single_threaded_blas
+if HAVE_NUMBA_BLAS:
+    from ._blas import cholesky_update_chunk
 from ._entry_source import EntrySource
 from ._linalg import grow_rows, reserve_rows
 from ._validation import check_choice, check_rank, check_rng
@@ -423,10 +424,11 @@ def rpcholesky(A, rank=None, *, rtol=None, method="accelerated", block_size=None
             raise ValueError(f"block_size must be at least 1, got {block_size}")
         block_size = int(block_size)
     rng = check_rng(rng)
-    # Where the columns are formed by the fused numba loop (KernelMatrix), BLAS is kept
-    # to one thread throughout: its idle workers would otherwise spin against numba's.
-    fused = src.oracle and bool(getattr(A, "_fused_cholesky", False))
-    with single_threaded_blas() if fused else contextlib.nullcontext():
+    # BLAS is kept to one thread throughout: the compiled column passes run it inside
+    # their own threads, and elsewhere the alternating GEMMs (NumPy's OpenBLAS) and
+    # triangular solves (SciPy's) would leave each library's idle workers spinning
+    # against the other's (measured: 10x slower on two cores).
+    with single_threaded_blas():
         return _rpcholesky(src, n if rank is None else rank, rtol, method, block_size, rng, bool(check_finite))
 
 
@@ -472,6 +474,44 @@ def _not_psd(j, value):
         f"A must be positive semi-definite, but the residual diagonal at index {j} became {value:.3g} < 0 "
         "(a Schur complement of A is indefinite)"
     )
+
+
+def _array_fused(A, Ft):
+    """Whether the compiled column pass takes this array: real float64 work on a
+    contiguous NumPy array (float64 or integer entries)."""
+    return (
+        HAVE_NUMBA_BLAS
+        and Ft.dtype == np.float64
+        and type(A) is np.ndarray
+        and A.dtype.kind in "fiub"
+        and A.dtype.itemsize <= 8
+        and (A.flags.c_contiguous or A.flags.f_contiguous)
+    )
+
+
+if HAVE_NUMBA_BLAS:
+
+    @numba.njit(parallel=True, nogil=True, cache=True)
+    def _array_cholesky_rows(A, T, Ft, i, P, Lf, d, m, fortran):  # pragma: no cover - compiled
+        """The column pass for a dense symmetric ``A``: chunk by chunk (``m`` wide),
+        copy ``A[T, chunk]`` into rows ``i : i + a`` of ``Ft`` - reading the
+        contiguous direction of ``A``: ``A[chunk, T]`` when Fortran-ordered, equal by
+        symmetry - and finish them with ``cholesky_update_chunk``."""
+        n = Ft.shape[1]
+        a = T.shape[0]
+        for c in numba.prange((n + m - 1) // m):
+            c0 = c * m
+            mm = min(n, c0 + m) - c0
+            for t in range(a):
+                row = i + t
+                s = T[t]
+                if fortran:
+                    for r in range(c0, c0 + mm):
+                        Ft[row, r] = A[r, s]
+                else:
+                    for r in range(c0, c0 + mm):
+                        Ft[row, r] = A[s, r]
+            cholesky_update_chunk(Ft, i, a, P, Lf, d, c0, mm)
 
 
 def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
@@ -618,8 +658,13 @@ def _append_columns(src, Ft, i, T, L, d):
     dtype = Ft.dtype
     m = max(256, min(n, _CHUNK_BYTES // (a * dtype.itemsize)))
     P = np.ascontiguousarray(Ft[:i, T].T.conj())
-    fused = getattr(src.A, "_cholesky_rows", None) if src.oracle else None
-    if fused is not None and fused(T, Ft, i, P, L, d, m):
+    if src.oracle:
+        fused = getattr(src.A, "_cholesky_rows", None)
+        if fused is not None and fused(T, Ft, i, P, L, d, m):
+            src.n_entries += a * n
+            return
+    elif _array_fused(src.A, Ft):
+        _array_cholesky_rows(src.A, T, Ft, i, P, np.asfortranarray(L), d, m, np.isfortran(src.A))
         src.n_entries += a * n
         return
     buf = np.empty(a * m, dtype=dtype)

@@ -304,7 +304,9 @@ def _aca(src, cap, rtol, rng, check_finite):
         # the residual vanishes on the crosses taken (exactly, in exact arithmetic):
         # U[rows] and V[cols] come out triangular, W = X[rows, cols] = U[rows] V[cols]^H
         vh[col_used] = 0
-        u[row_used & (np.arange(n) != i)] = 0
+        ui = u[i]
+        u[row_used] = 0
+        u[i] = ui
         if p == Ut.shape[0]:
             Ut = grow_rows(Ut, p + 1)
         if p == Vh.shape[0]:
@@ -330,6 +332,8 @@ def _aca(src, cap, rtol, rng, check_finite):
         if mag[i] < 0:  # every row used
             converged, estimate = True, 0.0
             break
+    if p == min(n, d):  # every row or every column interpolated: exact
+        converged, estimate = True, 0.0
     return CrossApproximation(
         rows=I[:p].copy(),
         cols=J[:p].copy(),

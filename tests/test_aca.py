@@ -194,3 +194,10 @@ def test_bad_inputs_raise_naming_the_argument(args, kwargs, exc, word):
 def test_nan_unchecked_passes_through():
     res = aca(_with_nan(), 3, rng=0, check_finite=False)
     assert res.rank <= 3
+
+
+def test_full_rank_square_matrix_is_reproduced():
+    X = np.random.default_rng(21).standard_normal((12, 12))
+    res = aca(X, 12, rng=0)
+    assert res.rank == 12 and res.converged and res.error_estimate == 0.0
+    np.testing.assert_allclose(res.to_array(), X, atol=1e-12)

@@ -41,15 +41,15 @@ skipped for a random unused row, and three such rows in a row end the approximat
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ._entry_source import EntrySource
+from ._lowrank import FactoredEntries
 from ._linalg import grow_rows, reserve_rows
-from ._validation import check_rank, check_rng
+from ._validation import check_rank_rtol, check_rng
 
 __all__ = ["CrossApproximation", "aca"]
 
@@ -60,7 +60,7 @@ _ZERO_ROWS = 3
 
 
 @dataclass(frozen=True)
-class CrossApproximation:
+class CrossApproximation(FactoredEntries):
     r"""A cross (skeleton) approximation :math:`X \approx U V^H` on pivot rows and columns.
 
     Returned by :func:`aca`; the parameters are its (read-only) attributes.
@@ -108,70 +108,8 @@ class CrossApproximation:
     n_entries: int
     converged: bool
 
-    @property
-    def rank(self):
-        """Number of crosses ``k``."""
-        return int(self.rows.shape[0])
-
-    @property
-    def shape(self):
-        """``(n, d)``."""
-        return (self.U.shape[0], self.V.shape[0])
-
-    def entries(self, rows, cols):
-        r"""Entries ``(U V^H)[rows][:, cols]`` of the approximation, without forming it.
-
-        ``len(rows) * len(cols) * k`` multiply-adds.
-
-        Parameters
-        ----------
-        rows, cols : 1-D array_like of int
-            Row indices in ``[0, n)`` and column indices in ``[0, d)``.
-
-        Returns
-        -------
-        ndarray, shape (len(rows), len(cols))
-            The approximation's entries, of the dtype of ``U``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skeleton import aca
-        >>> X = np.outer([1.0, 2.0, 3.0], [1.0, -1.0])      # rank 1
-        >>> aca(X, 1, rng=0).entries([2], [0, 1]).tolist()
-        [[3.0, -3.0]]
-        """
-        rows = _index(rows, self.U.shape[0], "rows")
-        cols = _index(cols, self.V.shape[0], "cols")
-        return self.U[rows] @ self.V[cols].conj().T
-
-    def to_array(self):
-        r"""The dense approximation :math:`U V^H` (n x d; small cases and tests).
-
-        Returns
-        -------
-        ndarray, shape (n, d)
-            :math:`U V^H`.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skeleton import aca
-        >>> X = np.outer([1.0, 2.0], [3.0, 4.0, 5.0])
-        >>> aca(X, 1, rng=0).to_array().tolist()
-        [[3.0, 4.0, 5.0], [6.0, 8.0, 10.0]]
-        """
-        return self.U @ self.V.conj().T
-
-
-def _index(idx, size, name):
-    arr = np.asarray(idx)
-    if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
-        raise TypeError(f"{name} must be a 1-D array of integer indices, got {arr.dtype} of shape {arr.shape}")
-    arr = arr.astype(np.intp, copy=False)
-    if arr.size and (arr.min() < 0 or arr.max() >= size):
-        raise ValueError(f"{name} holds an index out of range for {size} (allowed 0..{size - 1})")
-    return arr
+    def _factors(self):
+        return self.U, self.V
 
 
 def aca(X, rank=None, *, rtol=None, rng=None, check_finite=True):
@@ -243,16 +181,7 @@ def aca(X, rank=None, *, rtol=None, rng=None, check_finite=True):
     """
     src = EntrySource(X, "X")
     n, d = src.shape
-    if rank is None and rtol is None:
-        raise ValueError("give rank, rtol or both (rank=None and rtol=None)")
-    if rank is not None:
-        rank = check_rank(rank, n, d, "rank")
-    if rtol is not None:
-        if isinstance(rtol, bool) or not isinstance(rtol, numbers.Real):
-            raise TypeError(f"rtol must be a real number, got {rtol!r}")
-        if not 0 < rtol < 1:
-            raise ValueError(f"rtol must lie in (0, 1), got {rtol!r}")
-        rtol = float(rtol)
+    rank, rtol = check_rank_rtol(rank, rtol, n, d)
     rng = check_rng(rng)
     return _aca(src, min(n, d) if rank is None else rank, rtol, rng, bool(check_finite))
 

@@ -75,8 +75,9 @@ from ._blas import HAVE_NUMBA_BLAS, single_threaded_blas
 if HAVE_NUMBA_BLAS:
     from ._blas import cholesky_update_chunk
 from ._entry_source import EntrySource
+from ._lowrank import FactoredEntries
 from ._linalg import grow_rows, reserve_rows
-from ._validation import check_choice, check_rank, check_rng
+from ._validation import check_choice, check_rank_rtol, check_rng
 
 __all__ = ["PivotedCholesky", "rpcholesky"]
 
@@ -174,7 +175,7 @@ else:  # pragma: no cover
 
 
 @dataclass(frozen=True)
-class PivotedCholesky:
+class PivotedCholesky(FactoredEntries):
     r"""A partial pivoted Cholesky factorisation :math:`A \approx F F^H` (Nyström).
 
     Returned by :func:`rpcholesky`; the parameters are its (read-only) attributes.
@@ -226,77 +227,12 @@ class PivotedCholesky:
     method: str
 
     @property
-    def rank(self):
-        """Number of pivots ``k``."""
-        return int(self.pivots.shape[0])
-
-    @property
-    def shape(self):
-        """``(n, n)``."""
-        return (self.F.shape[0], self.F.shape[0])
-
-    @property
     def L(self):
         r"""``F[pivots]``: the lower-triangular Cholesky factor of :math:`W = A_{S,S}`."""
         return self.F[self.pivots]
 
-    def entries(self, rows, cols):
-        r"""Entries ``(F F^H)[rows][:, cols]`` of the approximation, without forming it.
-
-        ``len(rows) * len(cols) * k`` multiply-adds (``F[rows] @ F[cols]^H``), the
-        stable evaluation of :math:`C W^{+} C^H` on those entries.
-
-        Parameters
-        ----------
-        rows, cols : 1-D array_like of int
-            Indices in ``[0, n)``.
-
-        Returns
-        -------
-        ndarray, shape (len(rows), len(cols))
-            The approximation's entries, of the dtype of ``F``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skeleton import rpcholesky
-        >>> A = np.array([[2.0, 1.0, 0.0], [1.0, 2.0, 1.0], [0.0, 1.0, 2.0]])
-        >>> res = rpcholesky(A, 3, rng=0)                     # full rank: exact
-        >>> res.entries([0, 2], [1]).round(12).tolist()
-        [[1.0], [1.0]]
-        """
-        n = self.F.shape[0]
-        rows = _index(rows, n, "rows")
-        cols = _index(cols, n, "cols")
-        return self.F[rows] @ self.F[cols].conj().T
-
-    def to_array(self):
-        r"""The dense approximation :math:`F F^H` (n x n; small cases and tests).
-
-        Returns
-        -------
-        ndarray, shape (n, n)
-            :math:`F F^H`, Hermitian positive semi-definite.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skeleton import rpcholesky
-        >>> A = np.outer([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])   # rank 1
-        >>> rpcholesky(A, 2, rng=0).to_array().round(12).tolist()
-        [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [3.0, 6.0, 9.0]]
-        """
-        return self.F @ self.F.conj().T
-
-
-def _index(idx, n, name):
-    arr = np.asarray(idx)
-    if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
-        raise TypeError(f"{name} must be a 1-D array of integer indices, got {arr.dtype} of shape {arr.shape}")
-    arr = arr.astype(np.intp, copy=False)
-    if arr.size and (arr.min() < 0 or arr.max() >= n):
-        raise ValueError(f"{name} holds an index out of range for {n} (allowed 0..{n - 1})")
-    return arr
+    def _factors(self):
+        return self.F, self.F
 
 
 def rpcholesky(A, rank=None, *, rtol=None, method="accelerated", block_size=None, rng=None, check_finite=True):
@@ -404,16 +340,7 @@ def rpcholesky(A, rank=None, *, rtol=None, method="accelerated", block_size=None
     if src.shape[0] != src.shape[1]:
         raise ValueError(f"A must be square (Hermitian positive semi-definite), got shape {src.shape}")
     _check_kernel_symmetric(A)
-    if rank is None and rtol is None:
-        raise ValueError("give rank, rtol or both (rank=None and rtol=None)")
-    if rank is not None:
-        rank = check_rank(rank, n, n, "rank")
-    if rtol is not None:
-        if isinstance(rtol, bool) or not isinstance(rtol, numbers.Real):
-            raise TypeError(f"rtol must be a real number, got {rtol!r}")
-        if not 0 < rtol < 1:
-            raise ValueError(f"rtol must lie in (0, 1), got {rtol!r}")
-        rtol = float(rtol)
+    rank, rtol = check_rank_rtol(rank, rtol, n, n)
     check_choice(method, METHODS, "method")
     if block_size is not None:
         if method != "accelerated":

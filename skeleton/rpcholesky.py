@@ -310,7 +310,10 @@ def rpcholesky(A, rank=None, *, rtol=None, method="accelerated", block_size=None
     :math:`2n\sum_r i_r a_r` and triangular solves :math:`n \sum_r a_r^2` over the
     rounds ``r`` (``a_r`` pivots added to ``i_r``); memory: ``F`` and :math:`O(n)`
     besides (the columns are evaluated in chunks directly into ``F`` and
-    transformed there).
+    transformed there).  Parallelism: for a float64
+    :class:`~skeleton.KernelMatrix` or a contiguous float64 array the column pass
+    is compiled (numba threads over chunks, ``numba.set_num_threads``); BLAS is
+    limited to one thread for the duration of the call (threadpoolctl, process-wide).
 
     References
     ----------

@@ -7,11 +7,13 @@
 * :func:`base_parser` gives each module's ``main(argv)`` the flags
   ``python -m benchmarks`` forwards (``--quick``, ``--out``), plus ``--repeats`` and
   ``--threads`` with that module's defaults.
+* :func:`write_report` writes a module's JSON and markdown.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -20,7 +22,7 @@ import time
 import numpy as np
 import scipy
 
-__all__ = ["base_parser", "cpu_model", "load_average", "machine_info", "timed"]
+__all__ = ["base_parser", "cpu_model", "load_average", "machine_info", "timed", "write_report"]
 
 
 def cpu_model():
@@ -108,3 +110,15 @@ def base_parser(description, *, quick_help="small sizes, few repeats", repeats=N
     if threads is not False:
         ap.add_argument("--threads", type=int, default=threads, help=threads_help)
     return ap
+
+
+def write_report(out_dir, stem, res, lines):
+    """Write ``stem.json`` (``res``) and ``stem.md`` (``lines``) into ``out_dir``, and
+    print the markdown."""
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(res, indent=1, default=float))
+    (out / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))

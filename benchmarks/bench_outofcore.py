@@ -103,7 +103,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.run_on:
         return run_on(args.run_on)
-    from benchmarks._common import machine_info
+    from benchmarks._common import machine_info, write_report
 
     gb = 1.0 if args.quick else args.gb
     path = Path(args.path) if args.path else Path(args.dir) / f"skeleton_outofcore_{os.getpid()}.zarr"
@@ -154,12 +154,7 @@ def main(argv=None):
         lines.append(f"| {check} | {r['seconds']:.1f} | {r['peak_rss_bytes'] / G:.2f} | {r['C_plus_R_bytes'] / G:.2f} | "
                      f"{r['peak_rss_bytes'] / res['nbytes']:.3f} |")
     lines += ["", f"Relative Frobenius error on 20 random row blocks: {res['rel_fro_err_20_blocks']:.2e}."]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = "outofcore_quick" if args.quick else "outofcore"
-    (out / f"{stem}.json").write_text(json.dumps(res, indent=1, default=float))
-    (out / f"{stem}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report(args.out, "outofcore_quick" if args.quick else "outofcore", res, lines)
     return res
 
 

@@ -15,22 +15,30 @@ s3                 the S3 block: smoother -> convolution stem -> multi-head skel
 stem               the convolution stem of the S3 block
 nystrom            Nystromformer attention (the baseline)
 KernelMatrix       an implicit kernel matrix k(x_i, y_j), read through its entries
+rpcholesky         randomly pivoted Cholesky: Nystrom approximation of a PSD matrix
+aca                adaptive cross approximation of a general matrix from its entries
 """
 
 from . import attention, matrices, nystrom, s3, sampling, smoothing, stem
+from .aca import CrossApproximation, aca
 from .cur import ErrorEstimate, SkeletonApprox, default_sample_count, skeleton_approx
 from .incoherence import Incoherence, incoherence, leverage_scores
+from .rpcholesky import PivotedCholesky, rpcholesky
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CrossApproximation",
     "ErrorEstimate",
     "Incoherence",
     "KernelMatrix",
+    "PivotedCholesky",
     "SkeletonApprox",
+    "aca",
     "default_sample_count",
     "incoherence",
     "leverage_scores",
+    "rpcholesky",
     "matrices",
     "attention",
     "nystrom",

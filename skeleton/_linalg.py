@@ -9,6 +9,7 @@ form when the caller only needs to apply them.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -23,6 +24,8 @@ __all__ = [
     "truncated_pinv",
     "matmat",
     "rmatmat",
+    "reserve_rows",
+    "grow_rows",
 ]
 
 
@@ -107,3 +110,29 @@ def rmatmat(A, M):
 
         return np.asarray(scipy.sparse.linalg.aslinearoperator(A).rmatmat(M))
     return A.conj().T @ M
+
+
+def reserve_rows(cap, ncols, dtype):
+    """An uninitialised C-ordered buffer for up to ``cap`` rows of ``ncols`` entries.
+
+    For the factors of the pivoting routines, whose final rank is known only at the
+    end: the buffer is made as large as the rank may get (at most rows filling half
+    the physical memory) but never written beyond the rows used, and the kernel maps
+    memory on first touch - so the unused rows cost address space, not memory, and
+    no growth (which would hold the old and the new buffer at once) is needed.
+    """
+    itemsize = np.dtype(dtype).itemsize
+    try:
+        phys = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX
+        phys = 1 << 33
+    fit = max(1, phys // (2 * max(1, ncols) * itemsize))
+    return np.empty((int(min(cap, fit)), ncols), dtype=dtype)
+
+
+def grow_rows(a, need):
+    """A copy of ``a`` with room for ``need`` rows (twice as many at least): the rare
+    case where a factor outgrows :func:`reserve_rows`."""
+    new = np.empty((max(need, 2 * a.shape[0]),) + a.shape[1:], dtype=a.dtype)
+    new[: a.shape[0]] = a
+    return new

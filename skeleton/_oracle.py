@@ -62,21 +62,25 @@ class OracleBackend(NumpyBackend):
     # an oracle has entries, not products with X
     multiplies = False
 
-    def entries(self, X, rows, cols, dtype=None):
-        """``X.entries(rows, cols)`` checked for type, shape and dtype."""
+    def entries(self, X, rows, cols, dtype=None, name="X"):
+        """``X.entries(rows, cols)`` checked for type, shape and dtype (messages call
+        the oracle ``name``)."""
         out = X.entries(rows, cols)
         if not isinstance(out, np.ndarray):
             raise TypeError(
-                f"X.entries(rows, cols) must return a numpy.ndarray, got {type(out).__module__}.{type(out).__name__}"
+                f"{name}.entries(rows, cols) must return a numpy.ndarray, got "
+                f"{type(out).__module__}.{type(out).__name__}"
             )
         want = (len(rows), len(cols))
         if out.shape != want:
             raise ValueError(
-                f"X.entries(rows, cols) returned shape {out.shape} for {want[0]} rows and {want[1]} "
+                f"{name}.entries(rows, cols) returned shape {out.shape} for {want[0]} rows and {want[1]} "
                 f"columns; expected {want}"
             )
         if out.dtype != np.dtype(X.dtype):
-            raise TypeError(f"X.entries(rows, cols) returned dtype {out.dtype}, but X.dtype is {np.dtype(X.dtype)}")
+            raise TypeError(
+                f"{name}.entries(rows, cols) returned dtype {out.dtype}, but {name}.dtype is {np.dtype(X.dtype)}"
+            )
         return out if dtype is None or out.dtype == dtype else out.astype(dtype)
 
     def take(self, X, rows=None, cols=None, dtype=None):

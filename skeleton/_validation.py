@@ -37,6 +37,7 @@ __all__ = [
     "check_nonneg_int",
     "check_count",
     "check_rank",
+    "check_rank_rtol",
     "check_indices",
     "check_positive",
     "check_float_dtype",
@@ -204,6 +205,25 @@ def check_rank(rank, n, d, name="rank"):
     if not 1 <= rank <= min(n, d):
         raise ValueError(f"{name} must lie in [1, min(n, d)] = [1, {min(n, d)}], got {rank}")
     return rank
+
+
+def check_rank_rtol(rank, rtol, n, d):
+    """Check a rank cap and/or a relative tolerance, at least one given.
+
+    ``rank`` in ``[1, min(n, d)]`` (or None), ``rtol`` a real in ``(0, 1)`` (or None).
+    Returns ``(rank, rtol)`` as ``int``/``float`` (or None).
+    """
+    if rank is None and rtol is None:
+        raise ValueError("give rank, rtol or both (rank=None and rtol=None)")
+    if rank is not None:
+        rank = check_rank(rank, n, d, "rank")
+    if rtol is not None:
+        if isinstance(rtol, bool) or not isinstance(rtol, numbers.Real):
+            raise TypeError(f"rtol must be a real number, got {rtol!r}")
+        if not 0 < rtol < 1:
+            raise ValueError(f"rtol must lie in (0, 1), got {rtol!r}")
+        rtol = float(rtol)
+    return rank, rtol
 
 
 def check_positive(value, name, *, allow_zero=False):

@@ -29,6 +29,8 @@ PUBLIC_MODULES = (
     "skeleton.sampling",
     "skeleton.matrices",
     "skeleton.kernel_matrix",
+    "skeleton.rpcholesky",
+    "skeleton.aca",
     "skeleton.smoothing",
     "skeleton.smoothing.fourier",
     "skeleton.smoothing.segments",
@@ -101,7 +103,7 @@ def test_the_collection_finds_the_public_api():
                  "skeleton.kernel_matrix.KernelMatrix.entries", "skeleton.smoothing.fourier.smooth",
                  "skeleton.s3.s3_block", "skeleton.attention.skeleton_attention",
                  "skeleton.nystrom.nystrom_attention", "skeleton.stem.conv_stem",
-                 "skeleton.matrices.low_rank"):
+                 "skeleton.matrices.low_rank", "skeleton.rpcholesky.rpcholesky", "skeleton.aca.aca"):
         assert name in CALLABLES
     assert len(CALLABLES) >= 40
 

@@ -80,6 +80,7 @@ from typing import Any
 import numpy as np
 
 from ._backend import backend_for
+from ._blas import single_threaded_blas
 from ._linalg import frobenius_norm, rank_from_singular_values, truncated_pinv
 
 __all__ = ["CORES"]
@@ -266,7 +267,15 @@ def compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend):
     """The :class:`Core` of ``core`` for the sampled ``C``, ``R`` (module docstring).
 
     ``X`` is read only by ``core="optimal"``; ``tol=None`` means the eps-level cut.
+    Small factorisations run on one BLAS thread (:func:`skeleton._blas.single_threaded_blas`).
     """
+    n, kc = C.shape
+    kr, d = R.shape
+    with single_threaded_blas(flops=2.0 * (n * kc * kc + d * kr * kr)):
+        return _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend)
+
+
+def _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend):
     dtype = C.dtype
     if core == "optimal":
         return _optimal(C, R, X, backend)

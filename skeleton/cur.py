@@ -42,6 +42,7 @@ from ._validation import (
 )
 from .approximation import ErrorEstimate, SkeletonApprox
 from .cores import CORES, compute_core
+from .pivoting import PIVOTING, pivoted_approx
 from .selection import SAMPLINGS, select
 
 __all__ = ["SkeletonApprox", "ErrorEstimate", "skeleton_approx", "default_sample_count"]
@@ -187,10 +188,15 @@ def skeleton_approx(
         :func:`default_sample_count` (:math:`\lceil \mu r\ln\max(n,d)\rceil`).
     rows, cols : sequence of int, optional
         Explicit row / column indices (then ``sampling`` does not choose them).
-    sampling : {"uniform", "leverage", "pivoted_qr", "deim", "maxvol"}
+    sampling : {"uniform", "leverage", "pivoted_qr", "deim", "maxvol", "rpcholesky", "aca"}
         Selection rule (see :mod:`skeleton.sampling`). Only ``"uniform"`` reads no
-        more of ``X`` than the sampled rows and columns; the others read all of it
-        (an SVD or a sketch).
+        more of ``X`` than the sampled rows and columns; ``"leverage"``,
+        ``"pivoted_qr"``, ``"deim"``, ``"maxvol"`` read all of it (an SVD or a
+        sketch; on an entry oracle ``"pivoted_qr"`` reads a sub-sample);
+        ``"rpcholesky"`` (Hermitian positive semi-definite X) and ``"aca"`` choose
+        pivots while they factor, reading about ``(k + 1)`` rows or columns per pivot
+        (:mod:`skeleton.pivoting`): their number is ``n_rows`` when given, else
+        ``rank``.
     core : {"truncated", "pinv", "optimal"}
         The core matrix ``U`` (:mod:`skeleton.cores`). ``"optimal"`` reads all of ``X``.
     tol : float, optional
@@ -279,7 +285,7 @@ def skeleton_approx(
     >>> bool(cur.error(H) <= 1e-10), cur.error_estimate.method
     (True, 'gaussian probes')
     """
-    check_choice(sampling, SAMPLINGS, "sampling")
+    check_choice(sampling, SAMPLINGS + PIVOTING, "sampling")
     check_choice(core, CORES, "core")
     X, dtype = check_matrix(X, "X")
     backend = backend_for(X, "X")
@@ -294,6 +300,13 @@ def skeleton_approx(
     if atol is not None:
         atol = check_positive(atol, "atol")
     rng = check_rng(rng)
+    if sampling in PIVOTING:
+        if rows is not None or cols is not None:
+            raise ValueError(f"sampling={sampling!r} chooses its pivots: it cannot take explicit rows/cols")
+        row_idx, col_idx, C, R, res, estimate = pivoted_approx(
+            sampling, X, backend, dtype, rank=rank, n_rows=n_rows, n_cols=n_cols, rtol=rtol, atol=atol, core=core,
+            tol=tol, rng=rng, check_finite=check_finite)
+        return _result(C, R, row_idx, col_idx, res, core, (n, d), dtype, estimate)
     if rtol is not None or atol is not None:
         return _to_tolerance(X, backend, dtype, rank, rtol, atol, n_rows, n_cols, rows, cols, sampling, core, tol,
                              rng, check_finite)

@@ -57,6 +57,7 @@ import warnings
 import numpy as np
 
 from ._backend import backend_for
+from ._blas import single_threaded_blas
 from .approximation import ErrorEstimate
 from .cores import compute_core
 from ._linalg import frobenius_norm
@@ -247,12 +248,16 @@ def fit_to_tolerance(X, backend, dtype, *, rtol, atol, rank, sampling, core, tol
 
     def test(k):
         k_r, k_c = counts(k)
+        with single_threaded_blas(flops=2.0 * max(n, d) * max(k_r, k_c) ** 2):
+            return _test(k_r, k_c)
+
+    def _test(k_r, k_c):
         rows, cols = selection.indices(k_r, k_c, cache.columns)
         C, R = cache.columns(cols), cache.rows(rows)
         res = compute_core(core, C, R, rows, cols, X, rank, tol, backend)
         est, bound, norm_low = estimator.estimate(res.factors, delta)
         target = max(atol or 0.0, (rtol or 0.0) * norm_low)
-        tests.append(k)
+        tests.append((k_r, k_c))
         return bound <= target, (rows, cols, C, R, res, est, bound, norm_low, target)
 
     k = min(kmax, _START if rank is None else max(_START, rank + 10))

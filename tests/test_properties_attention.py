@@ -109,7 +109,10 @@ def test_conv_stem(data):
     copies = snapshot(Xs, X, W)
     if bad == "kernel_size":
         kw["kernel_size"] = data.draw(st.sampled_from([2, 0, 3.0, k + 2]))
-        with raises_naming("kernel_size" if kw["kernel_size"] != k + 2 else "weight"):
+        # an integer kernel size other than the weight's is the weight's mismatch;
+        # anything else (0, 2, 3.0) is a bad kernel_size
+        mismatch = type(kw["kernel_size"]) is int and kw["kernel_size"] == k + 2
+        with raises_naming("weight" if mismatch else "kernel_size"):
             conv_stem(Xs, X, W, b, **kw)
     elif bad == "weight":
         with raises_naming("weight"):

@@ -85,7 +85,8 @@ class MuCertificate:
     shape : tuple of int
         ``(n, d)`` of X.
     fro2 : float
-        :math:`\\|X\\|_F^2`.
+        :math:`\\|X\\|_F^2`; the bound is computed in units of :math:`\\|X\\|_F`
+        (scale-invariant), and none is given when it is 0 or not finite.
     rtol : float
         Relative accuracy asked for μ.
     dtype : dtype
@@ -96,33 +97,39 @@ class MuCertificate:
 
     def __init__(self, shape, fro2, rtol, dtype, backend):
         self.n, self.d = shape
-        self.fro2 = float(fro2)
+        fro2 = float(fro2)
+        # Every length is measured in units of ||X||_F, so that no square under- or
+        # overflows and the bound is the same at any scale of X.  A norm that is zero
+        # or not finite (squares that under- or overflowed) certifies nothing.
+        self.unit = math.sqrt(fro2) if 0.0 < fro2 < math.inf else 0.0
         self.rtol = float(rtol)
         self.eps = float(np.finfo(np.dtype(dtype)).eps)
         self.backend = backend
 
     def __call__(self, U, s_host, V, Y, r):
+        if not self.unit > 0:
+            return None
         xp, backend = self.backend.xp, self.backend
-        n, d, eps = self.n, self.d, self.eps
-        s64 = np.asarray(s_host, dtype=np.float64)
+        n, d, eps, unit = self.n, self.d, self.eps, self.unit
+        s64 = np.asarray(s_host, dtype=np.float64) / unit
         slack = 4.0 * (n + d) * math.sqrt(s64.size) * eps
         beyond = s64[r] if r < s64.size else 0.0
-        outside = self.fro2 - float(np.sum(s64**2))
-        if outside < -slack * self.fro2:
+        outside = 1.0 - float(np.sum(s64**2))
+        if outside < -slack:
             return None  # ||X||_F below what the sketch holds: the norm is not to be trusted
-        alpha = math.sqrt(beyond**2 + max(outside, 0.0) + slack * self.fro2)
+        alpha = math.sqrt(beyond**2 + max(outside, 0.0) + slack)
         Ut, st, Wth = backend.svd(Y[:, :r])
-        st64 = np.asarray(backend.to_numpy(st), dtype=np.float64)
+        st64 = np.asarray(backend.to_numpy(st), dtype=np.float64) / unit
         delta = st64[r - 1] - alpha
         if not delta > 0:
             return None
         Wt = xp.conj(Wth).T
         Ur = U[:, :r]
         M = xp.conj(Ur).T @ Ut
-        sr = xp.astype(xp.asarray(s_host[:r]), M.dtype)
-        inner = sr[:, None] * M - Wt * xp.astype(st, M.dtype)[None, :]
+        sr = xp.astype(xp.asarray(np.asarray(s_host[:r], dtype=np.float64) / unit), M.dtype)
+        inner = sr[:, None] * M - Wt * (xp.astype(st, M.dtype) / unit)[None, :]
         # rounding in the products X V, X^H Q is bounded through || |X| ||_2 <= ||X||_F
-        residual = _norm2(xp, inner) + alpha * _norm2(xp, Ut - Ur @ M) + slack * math.sqrt(self.fro2)
+        residual = _norm2(xp, inner) + alpha * _norm2(xp, Ut - Ur @ M) + slack
         t = residual / delta
         if not t < 1:
             return None

@@ -1,15 +1,18 @@
 """Small dense linear-algebra building blocks shared by the routines.
 
 All rank decisions go through :func:`rank_from_singular_values`, whose default
-tolerance is NumPy's ``matrix_rank`` rule ``S.max() * max(M, N) * eps``.  Pseudo-
-inverses come from an SVD (never an explicit inverse), and are returned in factored
-form when the caller only needs to apply them.
+tolerance is NumPy's ``matrix_rank`` rule ``S.max() * max(M, N) * eps``, raised to the
+rounding level of the data when they were stored in a coarser precision than the
+computation's (:class:`InputRounding`).  Pseudo-inverses come from an SVD (never an
+explicit inverse), and are returned in factored form when the caller only needs to
+apply them.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,6 +21,9 @@ import numpy as np
 _SAFE_SUM = (1e-200, 1e200)
 
 __all__ = [
+    "InputRounding",
+    "input_rounding",
+    "power_of_two_scale",
     "default_rtol",
     "frobenius_norm",
     "rank_from_singular_values",
@@ -34,17 +40,61 @@ def default_rtol(shape, dtype):
     return max(shape) * np.finfo(np.dtype(dtype)).eps
 
 
+@dataclass(frozen=True)
+class InputRounding:
+    r"""The default rank cut-off for data stored in a coarser precision than the
+    computation runs in (float16 data, computed in float32).
+
+    Entries rounded to a precision of unit roundoff :math:`u = \epsilon/2` carry an
+    error :math:`E` with :math:`|E_{ij}| \le u |X_{ij}|`, so
+    :math:`\|E\|_2 \le \|E\|_F \le u \|X\|_F`, and by Weyl's inequality every singular
+    value of the stored matrix beyond the rank of the exact one is at most
+    :math:`u \|X\|_F` (to first order).  Relative to :math:`\sigma_1` the cut-off is
+    :math:`u \|X\|_F / \sigma_1 = u (\sum_j \sigma_j^2)^{1/2} / \sigma_1`, computed from
+    the singular values at hand (all of them after a full SVD; the top ones of a
+    sketch, which miss only a part of :math:`\|X\|_F` of the rounding's size).  The
+    working precision's ``max(n, d) * eps`` rule applies as well; the larger cut wins.
+    ``matrix_rank``'s rule with float16's epsilon instead would reach 1 at 1024 rows
+    and cut every singular value.
+
+    Passed as the ``tol`` of :func:`rank_from_singular_values`.
+    """
+
+    dtype: np.dtype
+
+    def relative(self, s):
+        """The cut-off relative to ``s[0]`` for the descending singular values ``s``."""
+        s = np.asarray(s, dtype=np.float64)
+        u = float(np.finfo(self.dtype).eps) / 2
+        return u * float(np.sqrt(np.sum((s / s[0]) ** 2)))  # scaled: no under/overflow
+
+
+def input_rounding(data_dtype, work_dtype):
+    """:class:`InputRounding` for data of ``data_dtype`` computed in ``work_dtype`` when
+    the data's precision is the coarser one, else None (the working precision's rule)."""
+    data_dtype = np.dtype(data_dtype)
+    if data_dtype.kind not in "fc" or np.dtype(work_dtype).kind not in "fc":
+        return None  # integers and bools are exact in the working dtype
+    if np.finfo(data_dtype).eps <= np.finfo(np.dtype(work_dtype)).eps:
+        return None
+    return InputRounding(np.dtype(np.finfo(data_dtype).dtype))
+
+
 def rank_from_singular_values(s, shape, dtype, tol=None, rank=None):
     """Number of singular values kept.
 
     ``s`` is descending. With ``tol=None`` the cut-off is ``s[0] * max(shape) * eps``
-    (``numpy.linalg.matrix_rank``); otherwise ``tol`` is *relative* to ``s[0]``.
+    (``numpy.linalg.matrix_rank``); an :class:`InputRounding` ``tol`` raises it to the
+    rounding level of the data; otherwise ``tol`` is *relative* to ``s[0]``.
     ``rank`` caps the result.
     """
     s = np.asarray(s)
     if s.size == 0 or not s[0] > 0:
         return 0
-    rtol = default_rtol(shape, dtype) if tol is None else float(tol)
+    if isinstance(tol, InputRounding):
+        rtol = max(default_rtol(shape, dtype), tol.relative(s))
+    else:
+        rtol = default_rtol(shape, dtype) if tol is None else float(tol)
     k = int(np.count_nonzero(s > rtol * s[0]))
     return k if rank is None else min(k, int(rank))
 
@@ -67,6 +117,19 @@ def frobenius_norm(A, backend):
         return m
     with np.errstate(under="ignore"):  # entries far below the largest may underflow
         return m * math.sqrt(backend.sum_squares(A / m))
+
+
+def power_of_two_scale(A, backend):
+    """The exponent ``e`` with ``max|A| / 2**e`` in ``[0.5, 1)`` (0 for a zero or
+    non-finite ``A``): dividing by ``2**e`` is exact (short of the subnormals), so a
+    matrix whose squares under- or overflow can be brought to unit scale at no cost
+    in accuracy.  One pass over ``A``."""
+    xp = backend.xp
+    with np.errstate(invalid="ignore"):
+        m = float(xp.max(xp.abs(A))) if A.size else 0.0
+    if m == 0.0 or not math.isfinite(m):
+        return 0
+    return math.frexp(m)[1]
 
 
 def truncated_pinv(W, backend, *, tol=None, rank=None):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._backend import NumpyBackend
+from ._validation import nonfinite_message
 
 __all__ = ["OracleBackend", "is_entry_oracle"]
 
@@ -145,5 +146,5 @@ class OracleBackend(NumpyBackend):
         S_c = uniform_indices(d, m_c, rng)
         B = self.entries(X, S_r, S_c, dtype)
         if not super().all_finite(B):
-            raise ValueError("X must not contain NaN or infinity (found in the sub-sample read to select rows/columns)")
+            raise ValueError(nonfinite_message("X", "found in the sub-sample read to select rows/columns"))
         return B, S_c

@@ -40,6 +40,7 @@ __all__ = [
     "check_rank_rtol",
     "check_indices",
     "check_positive",
+    "check_cutoff",
     "check_float_dtype",
     "check_vector",
     "check_cast",
@@ -87,9 +88,18 @@ def result_dtype(dtype, name="X"):
     )
 
 
-def nonfinite_message(name):
-    """The one message for NaN/inf found in the argument ``name``."""
-    return f"{name} must not contain NaN or infinity (pass check_finite=False to skip this check)"
+def nonfinite_message(name, where=None, *, skippable=True):
+    """The one message for NaN/inf found in the argument ``name``.
+
+    ``where`` says which entries were read when not all of them were (``"found in the
+    entries read"``); ``skippable=False`` for arguments whose check cannot be turned
+    off (point sets, say), so that the message does not offer ``check_finite=False``.
+    """
+    notes = [where] if where else []
+    if skippable:
+        notes.append("pass check_finite=False to skip this check")
+    tail = f" ({'; '.join(notes)})" if notes else ""
+    return f"{name} must not contain NaN or infinity{tail}"
 
 
 def check_finite(X, name="X", xp=None):
@@ -234,6 +244,23 @@ def check_positive(value, name, *, allow_zero=False):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be {bound}, got {value}")
     return float(value)
+
+
+def check_cutoff(value, name="tol"):
+    """Check a relative singular-value cut-off: a real number in ``[0, 1)``.
+
+    TypeError for a bool or a non-real; ValueError for NaN, infinity or a value outside
+    ``[0, 1)`` (a cut-off of 1 or more would drop every singular value, a negative one
+    none, silently).  Returns a Python ``float``.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number in [0, 1), got {value!r}")
+    value = float(value)
+    if not 0.0 <= value < 1.0:  # also NaN
+        raise ValueError(
+            f"{name} must lie in [0, 1) (a singular-value cut-off relative to the largest), got {value!r}"
+        )
+    return value
 
 
 def check_indices(idx, size, name, *, what="rows"):

@@ -49,7 +49,7 @@ import numpy as np
 from ._entry_source import EntrySource
 from ._lowrank import FactoredEntries
 from ._linalg import grow_rows, reserve_rows
-from ._validation import check_rank_rtol, check_rng
+from ._validation import check_rank_rtol, check_rng, nonfinite_message
 
 __all__ = ["CrossApproximation", "aca"]
 
@@ -188,7 +188,7 @@ def aca(X, rank=None, *, rtol=None, rng=None, check_finite=True):
 
 def _checked(v, check_finite):
     if check_finite and not np.all(np.isfinite(v)):
-        raise ValueError("X must not contain NaN or infinity (found in the entries read; pass check_finite=False to skip)")
+        raise ValueError(nonfinite_message("X", "found in the entries read"))
     return v
 
 

@@ -81,7 +81,7 @@ import numpy as np
 
 from ._backend import backend_for
 from ._blas import single_threaded_blas
-from ._linalg import frobenius_norm, rank_from_singular_values, truncated_pinv
+from ._linalg import frobenius_norm, input_rounding, rank_from_singular_values, truncated_pinv
 
 __all__ = ["CORES"]
 
@@ -266,7 +266,8 @@ def _optimal(C, R, X, backend):
 def compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend):
     """The :class:`Core` of ``core`` for the sampled ``C``, ``R`` (module docstring).
 
-    ``X`` is read only by ``core="optimal"``; ``tol=None`` means the eps-level cut.
+    ``X`` is read only by ``core="optimal"``; ``tol=None`` means the eps-level cut (of
+    ``X``'s own precision where that is the coarser, :class:`~skeleton._linalg.InputRounding`).
     Small factorisations run on one BLAS thread (:func:`skeleton._blas.single_threaded_blas`).
     """
     n, kc = C.shape
@@ -279,6 +280,10 @@ def _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend):
     dtype = C.dtype
     if core == "optimal":
         return _optimal(C, R, X, backend)
+    if tol is None:
+        # data stored in a coarser precision than C's (float16): the cut-off follows
+        # their rounding, which the eps-level cut of C's dtype would keep as directions
+        tol = input_rounding(getattr(X, "dtype", dtype), dtype)
     # from here on only the small factors are read: their own backend does the math
     backend = backend_for(C)
     xp = backend.xp

@@ -34,11 +34,13 @@ from ._backend import backend_for
 from ._validation import (
     check_choice,
     check_count,
+    check_cutoff,
     check_indices,
     check_matrix,
     check_positive,
     check_rank,
     check_rng,
+    nonfinite_message,
 )
 from .approximation import ErrorEstimate, SkeletonApprox
 from .cores import CORES, compute_core
@@ -46,8 +48,6 @@ from .pivoting import PIVOTING, pivoted_approx
 from .selection import SAMPLINGS, select
 
 __all__ = ["SkeletonApprox", "ErrorEstimate", "skeleton_approx", "default_sample_count"]
-
-_NONFINITE = "X must not contain NaN or infinity (pass check_finite=False to skip this check)"
 
 
 def default_sample_count(rank, n, d, mu=1.0):
@@ -294,7 +294,7 @@ def skeleton_approx(
     if rank is not None:
         rank = check_rank(rank, n, d)
     if tol is not None:
-        tol = check_positive(tol, "tol", allow_zero=True)
+        tol = check_cutoff(tol, "tol")
     if rtol is not None:
         rtol = check_positive(rtol, "rtol")
     if atol is not None:
@@ -315,7 +315,7 @@ def skeleton_approx(
     # other rules read X to choose, so X is scanned first.
     scan_first = check_finite and (sampling != "uniform" or isinstance(mu, str))
     if scan_first and not backend.all_finite(X):
-        raise ValueError(_NONFINITE)
+        raise ValueError(nonfinite_message("X"))
     k_r, k_c, rows, cols = _resolve_counts(n, d, n_rows, n_cols, rows, cols, rank, mu, X, backend, dtype, rng)
     row_idx, col_idx, C = select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype)
     # (an entry oracle's all_finite reads nothing: its C and R are checked as read)
@@ -327,7 +327,7 @@ def skeleton_approx(
         xp = backend.xp
         finite = not check_in_take or bool(xp.all(xp.isfinite(C)) and xp.all(xp.isfinite(R)))
     if not finite:
-        raise ValueError(_NONFINITE)
+        raise ValueError(nonfinite_message("X"))
     res = compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend)
     if res.rank == 0:
         _report_empty_core(X, backend, check_finite and backend.scan_reads_all)

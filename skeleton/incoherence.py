@@ -33,15 +33,25 @@ import numpy as np
 
 from ._backend import NumpyBackend, backend_for
 from ._certificate import MuCertificate, leverage
-from ._linalg import _is_linear_operator, matmat, rank_from_singular_values, rmatmat
+from ._linalg import (
+    _SAFE_SUM,
+    _is_linear_operator,
+    input_rounding,
+    matmat,
+    power_of_two_scale,
+    rank_from_singular_values,
+    rmatmat,
+)
 from ._validation import (
     check_choice,
-    check_finite,
+    check_cutoff,
     check_matrix,
     check_nonneg_int,
     check_positive,
     check_rank,
     check_rng,
+    nonfinite_message,
+    result_dtype,
 )
 
 __all__ = ["Incoherence", "incoherence", "leverage_scores"]
@@ -344,9 +354,12 @@ def incoherence(
     (0, True)
     """
     check_choice(method, ("exact", "randomized"), "method")
+    if tol is not None:
+        tol = check_cutoff(tol, "tol")
     oversample = check_nonneg_int(oversample, "oversample")
     n_iter = check_nonneg_int(n_iter, "n_iter")
     rtol = check_positive(rtol, "rtol", allow_zero=True)
+    rng = check_rng(rng)
     if _is_linear_operator(X):
         if method != "randomized":
             raise ValueError(
@@ -359,34 +372,19 @@ def incoherence(
     n, d = X.shape
     if rank is not None:
         rank = check_rank(rank, n, d)
-    fro2 = seed = None
-    if method == "randomized":
-        rng = check_rng(rng)
-    if method == "randomized" and _single_precision_seed(dtype, rank, n_iter, check_finite or rtol > 0):
-        # one pass: the finiteness check, ||X||_F for the certificate, and the first sketch
-        size = min(n, d, rank + oversample)
-        Omega = backend.standard_normal(rng, (d, size), _SINGLE[np.dtype(dtype)])
-        finite, fro2, seed = backend.scan_sketch(X, Omega)
-        if not _SEED_NORM_RANGE[0] <= math.sqrt(fro2) <= _SEED_NORM_RANGE[1]:
-            seed = None  # entries beyond single precision's range: sketch in X's precision
-        elif seed is not None and not bool(backend.xp.all(backend.xp.isfinite(seed))):
-            seed = None  # (an n x l check) a sketch that overflowed all the same
-    elif method == "randomized" and rtol > 0:
-        # one pass gives both the finiteness check and ||X||_F for the certificate
-        finite, fro2 = backend.finite_sum_squares(X)
-    else:
-        finite = backend.all_finite(X) if check_finite else True
-    if check_finite and not finite:
-        raise ValueError("X must not contain NaN or infinity (pass check_finite=False to skip this check)")
-    Xf = backend.astype(X, dtype)
+    if tol is None:
+        tol = input_rounding(X.dtype, dtype)  # float16 data: their own rounding level
     if method == "exact":
-        return _incoherence_exact(Xf, rank, tol, backend)
-    if seed is not None:
-        seed = backend.astype(seed, dtype)
-    return _incoherence_randomized(Xf, rank, tol, rng, oversample, n_iter, backend, rtol, fro2, seed)
+        if check_finite and not backend.all_finite(X):
+            raise ValueError(nonfinite_message("X"))
+        return _incoherence_exact(backend.astype(X, dtype), rank, tol, backend)
+    return _incoherence_randomized(X, dtype, rank, tol, rng, oversample, n_iter, backend, rtol, check_finite)
 
 
-def _finish(xp, backend, U, Vh_conj_T, s, r, n, d, method, full_rank, bound=float("nan"), iterations=0):
+def _finish(xp, backend, U, Vh_conj_T, s, r, n, d, method, full_rank, bound=float("nan"), iterations=0,
+            exponent=0):
+    """The :class:`Incoherence` record; ``exponent``: X was divided by ``2**exponent``
+    (see :func:`_unit_scale`), so its singular values are ``s * 2**exponent``."""
     s_host = backend.to_numpy(s)
     row_lev = leverage(xp, U, r)
     col_lev = leverage(xp, Vh_conj_T, r)
@@ -399,7 +397,7 @@ def _finish(xp, backend, U, Vh_conj_T, s, r, n, d, method, full_rank, bound=floa
         rank=int(r),
         row_leverage=row_lev,
         col_leverage=col_lev,
-        singular_values=s,
+        singular_values=s * math.ldexp(1.0, exponent) if exponent else s,
         gap=_gap(s_host, r, full_rank),
         method=method,
         mu_error_bound=float(bound),
@@ -510,14 +508,57 @@ def _randomized_core(X, rank, tol, rng, oversample, n_iter, backend, dtype, rtol
     return U, s, V, r, bound, q
 
 
-def _incoherence_randomized(X, rank, tol, rng, oversample, n_iter, backend, rtol, fro2, seed):
-    xp = backend.xp
+def _unit_scale(X, backend, fro2):
+    """``(X / 2**e, e)``, brought to unit scale when ``||X||_F^2`` (``fro2``) is outside
+    the range where it is accurate (entries beyond about 1e+-100, whose squares under-
+    or overflow), else ``(X, 0)``.
+
+    Everything the certificate compares is a ratio of lengths, but ``||X||_F^2`` itself
+    must be representable: at 1e-200 it underflows to 0 and the certificate would
+    accept any sketch.  Dividing by a power of two is exact, so the result is the
+    same matrix at another scale; it costs a pass and a copy of X, in that range only.
+    """
+    if fro2 is None or _SAFE_SUM[0] <= fro2 <= _SAFE_SUM[1]:
+        return X, 0
+    e = power_of_two_scale(X, backend)
+    if e == 0:
+        return X, 0  # zero (reported later) or non-finite (check_finite=False)
+    return backend.materialize(X * math.ldexp(1.0, -e)), e
+
+
+def _incoherence_randomized(X, dtype, rank, tol, rng, oversample, n_iter, backend, rtol, check):
     n, d = X.shape
-    U, s, V, r, bound, q = _randomized_core(X, rank, tol, rng, oversample, n_iter, backend, X.dtype, rtol, fro2, seed)
-    return _finish(xp, backend, U, V, s, r, n, d, "randomized", min(n, d), bound, q)
+    fro2 = seed = Omega = None
+    if _single_precision_seed(dtype, rank, n_iter, check or rtol > 0):
+        # one pass: the finiteness check, ||X||_F for the certificate, and the first sketch
+        size = min(n, d, rank + oversample)
+        Omega = backend.standard_normal(rng, (d, size), _SINGLE[np.dtype(dtype)])
+        finite, fro2, seed = backend.scan_sketch(X, Omega)
+    elif rtol > 0:
+        # one pass gives both the finiteness check and ||X||_F for the certificate
+        finite, fro2 = backend.finite_sum_squares(X)
+    else:
+        finite = backend.all_finite(X) if check else True
+    if check and not finite:
+        raise ValueError(nonfinite_message("X"))
+    X, exponent = _unit_scale(X, backend, fro2)
+    if exponent:
+        fro2 = backend.sum_squares(X)
+        if Omega is not None:  # the same first sketch as at unit scale
+            seed = backend.matmat(backend.astype(X, Omega.dtype), Omega)
+    if seed is not None and not _SEED_NORM_RANGE[0] <= math.sqrt(fro2) <= _SEED_NORM_RANGE[1]:
+        seed = None  # entries beyond single precision's range: sketch in X's precision
+    elif seed is not None and not bool(backend.xp.all(backend.xp.isfinite(seed))):
+        seed = None  # (an n x l check) a sketch that overflowed all the same
+    Xf = backend.astype(X, dtype)
+    if seed is not None:
+        seed = backend.astype(seed, dtype)
+    xp = backend.xp
+    U, s, V, r, bound, q = _randomized_core(Xf, rank, tol, rng, oversample, n_iter, backend, dtype, rtol, fro2, seed)
+    return _finish(xp, backend, U, V, s, r, n, d, "randomized", min(n, d), bound, q, exponent)
 
 
-def _incoherence_operator(A, rank, tol, rng, check_finite_, oversample, n_iter, rtol):
+def _incoherence_operator(A, rank, tol, rng, check, oversample, n_iter, rtol):
     import scipy.sparse
 
     n, d = A.shape
@@ -525,18 +566,25 @@ def _incoherence_operator(A, rank, tol, rng, check_finite_, oversample, n_iter, 
         raise ValueError(f"X must not be empty, got shape {(n, d)}")
     if rank is not None:
         rank = check_rank(rank, n, d)
-    dtype = np.result_type(A.dtype, np.float32) if np.dtype(A.dtype).kind in "fc" else np.dtype(np.float64)
+    dtype = result_dtype(A.dtype, "X")
+    if tol is None:
+        tol = input_rounding(A.dtype, dtype)
+    exponent = 0
+    fro2 = None  # ||A||_F for the certificate is known for a sparse matrix, not for an operator
     if scipy.sparse.issparse(A):
-        if check_finite_:
-            check_finite(A.data, "X", xp=np)
-        A = A.astype(dtype) if A.dtype != dtype else A
-    # ||A||_F for the certificate is known for a sparse matrix, not for an operator
-    fro2 = None
-    if scipy.sparse.issparse(A):
+        if check and not np.all(np.isfinite(A.data)):
+            raise ValueError(nonfinite_message("X"))
         B = A.tocsr(copy=True)
         B.sum_duplicates()  # duplicate entries add up before they are squared
         data = np.abs(B.data).astype(np.float64)
-        fro2 = float(np.dot(data, data))
+        with np.errstate(over="ignore", under="ignore"):  # handled by the rescaling
+            fro2 = float(np.dot(data, data))
+        if not _SAFE_SUM[0] <= fro2 <= _SAFE_SUM[1] and data.size and np.isfinite(data).all() and data.max() > 0:
+            exponent = math.frexp(float(data.max()))[1]  # unit scale, exactly (see _unit_scale)
+            data = np.ldexp(data, -exponent)
+            fro2 = float(np.dot(data, data))
+            A = A * math.ldexp(1.0, -exponent)
+        A = A.astype(dtype) if A.dtype != dtype else A
     backend = NumpyBackend()
-    U, s, V, r, bound, q = _randomized_core(A, rank, tol, check_rng(rng), oversample, n_iter, backend, dtype, rtol, fro2)
-    return _finish(np, backend, U, V, s, r, n, d, "randomized", min(n, d), bound, q)
+    U, s, V, r, bound, q = _randomized_core(A, rank, tol, rng, oversample, n_iter, backend, dtype, rtol, fro2)
+    return _finish(np, backend, U, V, s, r, n, d, "randomized", min(n, d), bound, q, exponent)

@@ -29,7 +29,7 @@ import numbers
 import numpy as np
 
 from ._blas import HAVE_NUMBA_BLAS, cholesky_update_chunk
-from ._validation import check_choice, result_dtype
+from ._validation import check_choice, nonfinite_message, result_dtype
 
 __all__ = ["KernelMatrix"]
 
@@ -186,7 +186,7 @@ def _points(a, name):
     if a.dtype.kind == "c":
         raise TypeError(f"{name} must hold real coordinates, got dtype {a.dtype}")
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must not contain NaN or infinity")
+        raise ValueError(nonfinite_message(name, skippable=False))
     return a
 
 

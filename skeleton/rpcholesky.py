@@ -77,7 +77,7 @@ if HAVE_NUMBA_BLAS:
 from ._entry_source import EntrySource
 from ._lowrank import FactoredEntries
 from ._linalg import grow_rows, reserve_rows
-from ._validation import check_choice, check_rank_rtol, check_rng
+from ._validation import check_choice, check_rank_rtol, check_rng, nonfinite_message
 
 __all__ = ["PivotedCholesky", "rpcholesky"]
 
@@ -378,7 +378,7 @@ def _initial_diagonal(src, check_finite):
     eps = np.finfo(dtype).eps
     diag = src.diagonal()
     if check_finite and not np.all(np.isfinite(diag)):
-        raise ValueError("A must not contain NaN or infinity (found on its diagonal)")
+        raise ValueError(nonfinite_message("A", "found on its diagonal"))
     if dtype.kind == "c":
         scale = np.abs(diag).max(initial=0.0)
         bad = np.abs(diag.imag) > _SYMMETRY * eps * scale
@@ -396,7 +396,7 @@ def _initial_diagonal(src, check_finite):
 
 
 def _not_finite():
-    return ValueError("A must not contain NaN or infinity (found in the entries read; pass check_finite=False to skip)")
+    return ValueError(nonfinite_message("A", "found in the entries read"))
 
 
 def _not_psd(j, value):

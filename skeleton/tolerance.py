@@ -61,6 +61,7 @@ from ._blas import single_threaded_blas
 from .approximation import ErrorEstimate
 from .cores import compute_core
 from ._linalg import frobenius_norm
+from ._validation import nonfinite_message
 from .selection import GrowingSelection
 
 __all__ = ["CONFIDENCE", "N_PROBES"]
@@ -74,8 +75,6 @@ _GROWTH = (1.25, 2.0)
 _START = 16
 # growth stops when three estimates in a row improved by less than this factor
 _STALL = 0.9
-
-_NONFINITE = "X must not contain NaN or infinity (pass check_finite=False to skip this check)"
 
 
 def _chi2_quantile(p, q):
@@ -128,7 +127,7 @@ class _HeldOutEstimator:
         self.cols = np.sort(rng.choice(d, min(d, HELD_OUT_BLOCK), replace=False))
         self.block = backend.take(X, self.rows, self.cols, dtype)
         if check and not np.isfinite(self.block).all():
-            raise ValueError(_NONFINITE + " (found in the entries read to estimate the error)")
+            raise ValueError(nonfinite_message("X", "found in the entries read to estimate the error"))
         self.scale = n * d / self.block.size
         self.exact = self.block.size == n * d
         self.norm = math.sqrt(self.scale) * frobenius_norm(self.block, backend_for(self.block))
@@ -180,7 +179,7 @@ class _SampleCache:
         if new:
             block = b.take(self.X, None, new, self.dtype) if axis == 0 else b.take(self.X, new, None, self.dtype)
             if self.check and not bool(xp.all(xp.isfinite(block))):
-                raise ValueError(_NONFINITE)
+                raise ValueError(nonfinite_message("X", "found in the rows and columns read"))
             old = self._data[axis]
             base = 0 if old is None else old.shape[1 - axis]
             for t, i in enumerate(new):
@@ -215,7 +214,7 @@ def _norm_and_scan(X, backend, check_finite):
     if check_finite:
         finite, fro2 = backend.finite_sum_squares(X)
         if not finite:
-            raise ValueError(_NONFINITE)
+            raise ValueError(nonfinite_message("X"))
     else:
         fro2 = backend.sum_squares(X)
     return fro2 if fro2 is not None and math.isfinite(fro2) else None  # overflow: estimate instead

@@ -244,3 +244,66 @@ def test_oracle_with_randomized_method_is_refused_clearly():
     K = KernelMatrix(np.random.default_rng(0).random((50, 2)), bandwidth=0.3)
     with pytest.raises(ValueError, match="entry oracle"):
         incoherence(K, 3, method="randomized")
+
+
+# -- scale invariance ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e300, 2.0**-1000, 2.0**1000])
+def test_certificate_is_scale_invariant(scale):
+    # ||X||_F^2 underflowed at 1e-200: the certificate accepted the first sketch with a
+    # bound of 0.0 while mu was 10 % off; at 1e+200 it overflowed and nothing was
+    # certified. The same matrix at any scale: the same iterations, mu and bound.
+    X, r = family("mu3", 4)
+    mu = exact_mu(X, r)
+    unit = incoherence(X, r, method="randomized", rng=5, rtol=0.05, n_iter=3)
+    assert np.isfinite(unit.mu_error_bound) and abs(unit.mu - mu) <= unit.mu_error_bound
+    Xs = X * scale
+    for rank in (r, None):  # the single-precision seed (rank given) and the adaptive sketch
+        inc = incoherence(Xs, rank, method="randomized", rng=5, rtol=0.05, n_iter=3)
+        ref = unit if rank is not None else incoherence(X, None, method="randomized", rng=5, rtol=0.05, n_iter=3)
+        assert inc.power_iterations == ref.power_iterations
+        assert inc.rank == ref.rank
+        assert inc.mu == pytest.approx(ref.mu, rel=1e-9)
+        # the bound rests on residuals at the rounding level: equal for an exact
+        # (power-of-two) scaling, of the same size otherwise
+        exact_scaling = np.frexp(scale)[0] == 0.5
+        assert inc.mu_error_bound == pytest.approx(ref.mu_error_bound, rel=1e-12 if exact_scaling else 0.5,
+                                                   nan_ok=True)
+        if rank is not None:  # (the numerical rank of this noisy matrix has no gap: no bound)
+            assert abs(inc.mu - exact_mu(X, inc.rank)) <= inc.mu_error_bound  # a true bound
+        r_ = inc.rank  # (the trailing values are noise estimates, rounding-sensitive)
+        np.testing.assert_allclose(inc.singular_values[:r_] / scale, ref.singular_values[:r_], rtol=1e-9)
+
+
+def test_noisy_matrix_at_tiny_scale_is_not_falsely_certified():
+    # the reported case: noise well above what one sketch resolves, at 1e-200
+    rng = np.random.default_rng(1)
+    X = low_rank(400, 300, 10, rng=2) + noise((400, 300), 0.05, rng=3)
+    for scale in (1.0, 1e-200, 1e-300):
+        inc = incoherence(X * scale, 10, method="randomized", rng=4)
+        assert np.isnan(inc.mu_error_bound) and inc.power_iterations == 4
+        assert inc.mu == pytest.approx(exact_mu(X, 10), rel=1e-3)
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_sparse_input_is_certified_at_any_scale(scale):
+    X, r = family("spread", 6)
+    X[np.abs(X) < 0.5 * np.abs(X).mean()] = 0.0
+    S = scipy.sparse.csr_matrix(X)
+    ref = incoherence(S, r, method="randomized", rng=1, rtol=0.05)
+    inc = incoherence(S * scale, r, method="randomized", rng=1, rtol=0.05)
+    assert inc.power_iterations == ref.power_iterations
+    assert inc.mu == pytest.approx(ref.mu, rel=1e-9)
+    if np.isfinite(ref.mu_error_bound):
+        assert abs(inc.mu - exact_mu(X, r)) <= inc.mu_error_bound
+
+
+def test_zero_or_non_finite_norm_certifies_nothing():
+    X = low_rank(200, 150, 5, rng=9)
+    b = NumpyBackend()
+    Q, _ = np.linalg.qr(X @ np.random.default_rng(1).standard_normal((150, 15)))
+    V, s, Wh = np.linalg.svd(X.T @ Q, full_matrices=False)
+    U = Q @ Wh.T
+    for fro2 in (0.0, np.inf, np.nan):
+        assert MuCertificate(X.shape, fro2, 0.5, X.dtype, b)(U, s, V, X @ V, 5) is None

@@ -154,3 +154,22 @@ def test_complex_input_through_the_stable_path():
         cur = skeleton_approx(X, n_rows=40, n_cols=40, sampling=sampling)
         assert cur.dtype == np.complex128
         assert cur.error(X) <= factor * max(svd_tail(X, 40), 10 * EPS), sampling
+
+
+@pytest.mark.parametrize("core", ["pinv", "truncated"])
+@pytest.mark.parametrize("sampling", ["uniform", "pivoted_qr"])
+def test_float16_data_cut_at_their_own_rounding(core, sampling):
+    # float16 data computed in float32: the eps32-level cut kept the rounding of the
+    # intersection as directions (core rank = the sample size) and amplified it, up to
+    # ~45x the error the rounding itself makes; the cut at float16's rounding keeps
+    # the 8 directions the data have
+    X = low_rank(600, 400, 8, rng=5)
+    X16 = X.astype(np.float16)
+    X32 = X16.astype(np.float32)
+    floor = np.linalg.norm(X32 - X) / np.linalg.norm(X)  # what the rounding costs
+    for k in (20, 60, 200):
+        cur = skeleton_approx(X16, n_rows=k, n_cols=k, core=core, sampling=sampling, rng=0)
+        assert cur.dtype == np.float32 and cur.core_rank == 8
+        assert cur.error(X32) <= 3 * floor  # (the eps32 cut: up to 13x with these samples)
+        # the same values given as float32 keep float32's cut-off
+        assert skeleton_approx(X32, n_rows=k, n_cols=k, core=core, sampling=sampling, rng=0).core_rank > 8

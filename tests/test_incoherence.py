@@ -279,3 +279,65 @@ def test_integer_matrix_takes_the_single_precision_sketch_too(monkeypatch):
     assert seen == [np.dtype(np.float32)] and inc.row_leverage.dtype == np.float64
     mu = reference_mu(X.astype(np.float64), 5)[0]
     assert abs(inc.mu - mu) <= inc.mu_error_bound < 1e-8 * mu
+
+
+# -- regressions: tol, numpy.matrix, float16 -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tol,exc",
+    [(-1, ValueError), (-1e-300, ValueError), (np.nan, ValueError), (np.inf, ValueError), (1.0, ValueError),
+     (True, TypeError), (np.True_, TypeError), ("1e-8", TypeError), (1j, TypeError)],
+)
+@pytest.mark.parametrize("method", ["exact", "randomized"])
+def test_tol_is_validated_naming_it(tol, exc, method):
+    # tol=-1 used to keep every singular value (rank 200 here) and nan, inf, True to
+    # report "X is the zero matrix"
+    X = low_rank(300, 200, 8, mu=3.0, rng=0)
+    with pytest.raises(exc, match=r"\btol\b"):
+        incoherence(X, tol=tol, method=method, rng=0)
+    with pytest.raises(exc, match=r"\btol\b"):
+        leverage_scores(X, tol=tol, method=method, rng=0)
+
+
+def test_valid_tol_sets_the_numerical_rank():
+    s = np.array([1.0, 1e-3, 1e-6, 1e-9])
+    X = low_rank(60, 40, 4, singular_values=s, rng=1)
+    assert [incoherence(X, tol=t).rank for t in (1e-12, 1e-7, 1e-4, 1e-2)] == [4, 3, 2, 1]
+    assert incoherence(X, tol=0.0).rank >= 4  # every non-zero singular value, rounding included
+
+
+def test_numpy_matrix_input_is_read_as_an_array():
+    # elementwise products on a numpy.matrix are matrix products: mu of a full-rank
+    # square matrix came out as 2.45 or 3.37 with negative leverage scores
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((6, 6))
+    for method in ("exact", "randomized"):
+        inc = incoherence(np.asmatrix(A), method=method, rng=0)
+        assert inc.mu == pytest.approx(1.0, abs=1e-12) and inc.rank == 6
+        assert type(inc.row_leverage) is np.ndarray and inc.row_leverage.shape == (6,)
+        np.testing.assert_allclose(inc.row_leverage, np.ones(6), atol=1e-12)
+    B = rng.standard_normal((40, 3)) @ rng.standard_normal((3, 30))
+    np.testing.assert_allclose(incoherence(np.asmatrix(B)).row_leverage, incoherence(B).row_leverage, atol=1e-13)
+
+
+@pytest.mark.parametrize("shape", [(200, 100), (1200, 300)])
+@pytest.mark.parametrize("method", ["exact", "randomized"])
+def test_float16_numerical_rank_follows_float16_rounding(shape, method):
+    # a rank-8 matrix stored in float16 carries rounding of relative size 5e-4: the
+    # float32 rule max(n, d) eps32 counted it as rank (reported 9 or 69), and
+    # matrix_rank's rule with eps16 would cut everything at 1200 rows (1200 eps16 > 1)
+    X = low_rank(*shape, 8, singular_values=np.logspace(0, -1, 8), rng=3)
+    X16 = X.astype(np.float16)
+    inc = incoherence(X16, method=method, rng=4)
+    assert inc.rank == 8
+    assert inc.row_leverage.dtype == np.float32
+    U = np.linalg.svd(X16.astype(np.float64), full_matrices=False)[0][:, :8]
+    ref = shape[0] / 8 * np.max(np.sum(U**2, axis=1))
+    assert inc.mu_rows == pytest.approx(ref, rel=1e-4)
+    # float32 data keep the working precision's rule, which counts the rounding of the
+    # smaller matrix as rank (the reported defect)
+    s = np.linalg.svd(X16.astype(np.float64), compute_uv=False)
+    expected = int(np.sum(s > s[0] * max(shape) * np.finfo(np.float32).eps))
+    assert incoherence(X16.astype(np.float32)).rank == expected
+    assert expected > 8 or shape[0] > 1024

@@ -10,18 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["FactoredEntries", "entry_indices"]
+from ._validation import check_entry_indices
 
-
-def entry_indices(idx, size, name):
-    """Check 1-D integer indices in ``[0, size)`` (repeats allowed); return intp."""
-    arr = np.asarray(idx)
-    if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
-        raise TypeError(f"{name} must be a 1-D array of integer indices, got {arr.dtype} of shape {arr.shape}")
-    arr = arr.astype(np.intp, copy=False)
-    if arr.size and (arr.min() < 0 or arr.max() >= size):
-        raise ValueError(f"{name} holds an index out of range for {size} (allowed 0..{size - 1})")
-    return arr
+__all__ = ["FactoredEntries"]
 
 
 class FactoredEntries:
@@ -71,8 +62,8 @@ class FactoredEntries:
         [[1.0], [1.0]]
         """
         left, right = self._factors()
-        rows = entry_indices(rows, left.shape[0], "rows")
-        cols = entry_indices(cols, right.shape[0], "cols")
+        rows = check_entry_indices(rows, left.shape[0], "rows")
+        cols = check_entry_indices(cols, right.shape[0], "cols")
         return left[rows] @ right[cols].conj().T
 
     def to_array(self):

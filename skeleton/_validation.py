@@ -39,6 +39,7 @@ __all__ = [
     "check_rank",
     "check_rank_rtol",
     "check_indices",
+    "check_entry_indices",
     "check_positive",
     "check_cutoff",
     "check_float_dtype",
@@ -291,6 +292,27 @@ def check_indices(idx, size, name, *, what="rows"):
     if uniq.size != arr.size:
         raise ValueError(f"{name} holds duplicate index {uniq[counts > 1][0]}")
     return arr.astype(np.intp, copy=False)
+
+
+def check_entry_indices(idx, size, name):
+    """Check the indices of an ``entries(rows, cols)`` request: 1-D integers in
+    ``[0, size)``, in any order, repeats allowed, possibly empty.
+
+    ValueError for another shape or an index out of range, TypeError for non-integers
+    (a boolean mask included).  A CuPy array is read on the host.  Returns the
+    indices as a NumPy ``intp`` array.
+    """
+    if hasattr(idx, "get") and not isinstance(idx, (np.ndarray, list, tuple)):
+        idx = idx.get()  # CuPy array: indices are small, validate on the host
+    arr = np.asarray(idx)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D sequence of indices, got shape {arr.shape}")
+    if arr.size and arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer indices, got dtype {arr.dtype}")
+    arr = arr.astype(np.intp, copy=False)
+    if arr.size and (arr.min() < 0 or arr.max() >= size):
+        raise ValueError(f"{name} holds an index out of range for {size} (allowed 0..{size - 1})")
+    return arr
 
 
 def check_float_dtype(dtype, allowed, name="dtype"):

@@ -202,7 +202,8 @@ def _aca(src, cap, rtol, rng, check_finite):
     J = np.empty(cap, dtype=np.intp)
     row_used = np.zeros(n, dtype=bool)
     col_used = np.zeros(d, dtype=bool)
-    norm2 = 0.0
+    norm2 = 0.0  # ||U V^H||_F^2 in units of unit**2 (see below)
+    unit = None
     estimate = 1.0
     converged = False
     zero_rows = 0
@@ -244,10 +245,16 @@ def _aca(src, cap, rtol, rng, check_finite):
         Vh[p] = vh
         I[p], J[p] = i, j
         col_used[j] = True
-        uu = float(np.vdot(u, u).real)
+        if unit is None:
+            # |v| <= 1 and u has X's scale: u is measured in units of a power of two near
+            # the first cross's entries (exact), so that the squares below neither under-
+            # nor overflow and the estimate is the same at any scale of X
+            unit = math.ldexp(1.0, -math.frexp(scale)[1])
+        us = u * unit
+        uu = float(np.vdot(us, us).real)
         vv = float(np.vdot(vh, vh).real)
         if p:
-            cross = (Ut[:p].conj() @ u) * (Vh[:p].conj() @ vh)
+            cross = ((Ut[:p].conj() @ us) * unit) * (Vh[:p].conj() @ vh)
             norm2 += 2.0 * float(np.sum(cross).real)
         norm2 += uu * vv
         p += 1

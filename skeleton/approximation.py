@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._backend import backend_for
-from ._validation import check_matrix
+from ._validation import check_entry_indices, check_matrix
 
 __all__ = ["SkeletonApprox", "ErrorEstimate"]
 
@@ -93,6 +93,12 @@ class _ScaledSum:
 
     def norm(self):
         return self.scale * math.sqrt(self.ssq)
+
+
+def _plain(B):
+    """A :class:`numpy.matrix` operand as a plain ndarray (its ``@`` result would be a
+    matrix, and a 1-D result would come back 2-D); anything else unchanged."""
+    return np.asarray(B) if isinstance(B, np.matrix) else B
 
 
 def _is_operand(B):
@@ -266,8 +272,8 @@ class SkeletonApprox:
         >>> skeleton_approx(X, rows=[0], cols=[2]).entries([2, 0], [1]).tolist()
         [[-3.0], [-1.0]]
         """
-        rows = _entry_indices(rows, self.shape[0], "rows")
-        cols = _entry_indices(cols, self.shape[1], "cols")
+        rows = check_entry_indices(rows, self.shape[0], "rows")
+        cols = check_entry_indices(cols, self.shape[1], "cols")
         A, B, M = self._abm()
         xp = backend_for(A).xp
         Ar = xp.take(A, backend_for(A).asarray(rows), axis=0)
@@ -309,6 +315,7 @@ class SkeletonApprox:
         """
         if not _is_operand(other):
             return NotImplemented
+        other = _plain(other)
         if other.ndim not in (1, 2) or other.shape[0] != self.shape[1]:
             raise ValueError(
                 f"operand of shape {tuple(other.shape)} does not fit: the approximation has "
@@ -349,6 +356,7 @@ class SkeletonApprox:
         """
         if not _is_operand(other):
             return NotImplemented
+        other = _plain(other)
         if other.ndim not in (1, 2) or other.shape[-1] != self.shape[0]:
             raise ValueError(
                 f"operand of shape {tuple(other.shape)} does not fit: the approximation has "
@@ -426,14 +434,3 @@ class SkeletonApprox:
             return 0.0 if top == 0.0 else float("inf")
         return top / bottom
 
-
-def _entry_indices(idx, size, name):
-    arr = np.asarray(idx.get() if hasattr(idx, "get") and not isinstance(idx, np.ndarray) else idx)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D sequence of indices, got shape {arr.shape}")
-    if arr.size and arr.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integer indices, got dtype {arr.dtype}")
-    arr = arr.astype(np.intp, copy=False)
-    if arr.size and (arr.min() < 0 or arr.max() >= size):
-        raise ValueError(f"{name} holds an index out of range for {size} (allowed 0..{size - 1})")
-    return arr

@@ -36,6 +36,7 @@ from ._validation import (
     check_count,
     check_cutoff,
     check_indices,
+    check_int,
     check_matrix,
     check_positive,
     check_rank,
@@ -73,9 +74,10 @@ def default_sample_count(rank, n, d, mu=1.0):
 
     Raises
     ------
+    ValueError
+        ``n`` or ``d`` below 1, ``rank`` outside ``[1, min(n, d)]``, ``mu`` below 1.
     TypeError
-        If an argument is not a number (e.g. None). Values are not range-checked here;
-        :func:`skeleton_approx` validates ``rank`` before calling this.
+        ``rank``, ``n`` or ``d`` not an integer, ``mu`` not a finite real number.
 
     References
     ----------
@@ -88,6 +90,20 @@ def default_sample_count(rank, n, d, mu=1.0):
     >>> default_sample_count(10, 1000, 500)
     (70, 70)
     """
+    n = check_int(n, "n", low=1)
+    d = check_int(d, "d", low=1)
+    return _sample_count(check_rank(rank, n, d), n, d, _check_mu(mu))
+
+
+def _check_mu(mu):
+    """The coherence of the sample-count rule: a real number >= 1 (Definition 1)."""
+    mu = check_positive(mu, "mu")
+    if mu < 1 - 1e-9:  # (a computed mu of 1 may round to just below it)
+        raise ValueError(f"mu must be at least 1 (the coherence of any matrix is), got {mu}")
+    return mu
+
+
+def _sample_count(rank, n, d, mu):
     k = max(int(rank), math.ceil(mu * rank * math.log(max(n, d, 2))))
     return min(k, n), min(k, d)
 
@@ -112,13 +128,10 @@ def _resolve_counts(n, d, n_rows, n_cols, rows, cols, rank, mu, X, backend, dtyp
         if rank is None:
             raise ValueError("give n_rows and n_cols (or rows and cols), or a rank to derive them from")
         if isinstance(mu, str):
-            check_choice(mu, ("estimate",), "mu")
             from .incoherence import incoherence
 
             mu = incoherence(backend.astype(X, dtype), rank, method="randomized", rng=rng, check_finite=False).mu
-        else:
-            mu = check_positive(mu, "mu")
-        k_r, k_c = default_sample_count(rank, n, d, mu)
+        k_r, k_c = _sample_count(rank, n, d, mu)
         n_rows = k_r if n_rows is None else n_rows
         n_cols = k_c if n_cols is None else n_cols
     return n_rows, n_cols, rows, cols
@@ -299,6 +312,7 @@ def skeleton_approx(
         rtol = check_positive(rtol, "rtol")
     if atol is not None:
         atol = check_positive(atol, "atol")
+    mu = check_choice(mu, ("estimate",), "mu") if isinstance(mu, str) else _check_mu(mu)
     rng = check_rng(rng)
     if sampling in PIVOTING:
         if rows is not None or cols is not None:

@@ -29,7 +29,7 @@ import numbers
 import numpy as np
 
 from ._blas import HAVE_NUMBA_BLAS, cholesky_update_chunk
-from ._validation import check_choice, nonfinite_message, result_dtype
+from ._validation import check_choice, check_entry_indices, nonfinite_message, result_dtype
 
 __all__ = ["KernelMatrix"]
 
@@ -310,14 +310,6 @@ class KernelMatrix:
     def __repr__(self):
         return f"KernelMatrix(shape={self.shape}, kernel={self.kernel!r}, bandwidth={self.bandwidth})"
 
-    def _index(self, idx, size, name):
-        arr = np.asarray(idx)
-        if arr.ndim != 1 or arr.dtype.kind not in "iu":
-            raise TypeError(f"{name} must be a 1-D array of integer indices, got {arr.dtype} of shape {arr.shape}")
-        if arr.size and (arr.min() < 0 or arr.max() >= size):
-            raise ValueError(f"{name} holds an index out of range for {size} (allowed 0..{size - 1})")
-        return arr.astype(np.intp, copy=False)
-
     def entries(self, rows, cols, out=None):
         r"""The block ``K[rows][:, cols]`` as a C-ordered array of ``self.dtype``.
 
@@ -344,11 +336,11 @@ class KernelMatrix:
         Raises
         ------
         TypeError
-            If ``rows`` or ``cols`` is not a 1-D array of integers, or ``out`` is
-            not an ndarray of ``self.dtype``.
+            If ``rows`` or ``cols`` holds non-integers, or ``out`` is not an ndarray
+            of ``self.dtype``.
         ValueError
-            If an index is out of range, or ``out`` has the wrong shape or is not
-            a writeable C-contiguous array.
+            If ``rows`` or ``cols`` is not 1-D or holds an index out of range, or
+            ``out`` has the wrong shape or is not a writeable C-contiguous array.
 
         Examples
         --------
@@ -358,8 +350,8 @@ class KernelMatrix:
         >>> K.entries([0, 2], [1]).round(6).tolist()      # exp(-1/2) twice
         [[0.606531], [0.606531]]
         """
-        rows = self._index(rows, self.shape[0], "rows")
-        cols = self._index(cols, self.shape[1], "cols")
+        rows = check_entry_indices(rows, self.shape[0], "rows")
+        cols = check_entry_indices(cols, self.shape[1], "cols")
         # The full range in order needs no gather (C = K[:, J] asks for all rows).
         xs = self._xs if _is_full_range(rows, self.shape[0]) else np.take(self._xs, rows, axis=1)
         ys = self._ys if _is_full_range(cols, self.shape[1]) else np.take(self._ys, cols, axis=1)

@@ -17,21 +17,19 @@ without changing any leverage score.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._validation import check_choice, check_positive, check_rng
+from ._validation import check_choice, check_int, check_positive, check_rng, check_vector
 
 __all__ = ["low_rank", "coherent", "noise", "spread_basis", "KernelMatrix"]
 
 
-def _check_shape_rank(n, d, r):
-    for name, v in (("n", n), ("d", d), ("r", r)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    if r > min(n, d):
-        raise ValueError(f"r must be at most min(n, d) = {min(n, d)}, got {r}")
+def _check_shape_rank(n, d, r, names=("n", "d", "r")):
+    """Positive integers ``n``, ``d`` and ``1 <= r <= min(n, d)`` (TypeError for a
+    non-integer, ValueError for a value out of range), as Python ints."""
+    n, d = (check_int(v, name, low=1) for v, name in zip((n, d), names))
+    r = check_int(r, names[2], low=1, high=min(n, d))
+    return n, d, r
 
 
 def _fourier_flat(m, r):
@@ -56,9 +54,12 @@ def _random_orthogonal(r, rng):
 
 
 def _check_dtype(dtype):
-    dtype = np.dtype(dtype)
-    if dtype.kind not in "fc":
-        raise TypeError(f"dtype must be a float or complex dtype, got {dtype}")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be a float or complex dtype, got {dtype!r}") from exc
+    if dtype.kind not in "fc" or dtype.itemsize > 16 or dtype == np.longdouble:
+        raise TypeError(f"dtype must be a float or complex dtype (float16 to complex128), got {dtype}")
     return dtype
 
 
@@ -66,10 +67,17 @@ def _check_singular_values(singular_values, r):
     """Default ``logspace(0, -1, r)`` (condition number 10), else ``r`` positive numbers."""
     if singular_values is None:
         return np.logspace(0, -1, r)
-    s = np.asarray(singular_values, dtype=np.float64)
-    if s.shape != (r,) or not np.all(np.isfinite(s)) or np.any(s <= 0):
-        raise ValueError(f"singular_values must be {r} positive finite numbers, got shape {s.shape}")
+    s = check_vector(singular_values, "singular_values", size=r, dtype=np.float64)
+    if np.any(s <= 0):
+        raise ValueError(f"singular_values must be {r} positive finite numbers, got {s.min()!r} among them")
     return s
+
+
+def _check_mu(mu, top, what):
+    mu = check_positive(mu, "mu")
+    if not 1.0 <= mu <= top * (1 + 1e-12):
+        raise ValueError(f"mu must lie in [1, {what}] = [1, {top:.6g}], got {mu}")
+    return mu
 
 
 def spread_basis(m, r, mu, rng):
@@ -84,8 +92,8 @@ def spread_basis(m, r, mu, rng):
         Rows and columns of the basis, ``1 <= r <= m``.
     mu : float
         The coherence :math:`\tfrac{m}{r}\max_i \|B_{i,:}\|^2` to reach, in ``[1, m/r]``.
-    rng : numpy.random.Generator
-        Source of the random rotation and permutation.
+    rng : {None, int, numpy.random.Generator}
+        Source of the random rotation and permutation (SPEC 7).
 
     Returns
     -------
@@ -95,7 +103,10 @@ def spread_basis(m, r, mu, rng):
     Raises
     ------
     ValueError
-        If ``mu`` is outside ``[1, m/r]``.
+        If ``r`` is outside ``[1, m]`` or ``mu`` outside ``[1, m/r]``.
+    TypeError
+        If ``m`` or ``r`` is not an integer, ``mu`` not a real number, or ``rng``
+        not a random state.
 
     Examples
     --------
@@ -105,8 +116,12 @@ def spread_basis(m, r, mu, rng):
     >>> round(float(50 / 5 * np.max(np.sum(B**2, axis=1))), 8)
     3.0
     """
-    if not 1.0 <= mu <= m / r * (1 + 1e-12):
-        raise ValueError(f"mu must lie in [1, m/r] = [1, {m / r:.6g}] for an {m} x {r} basis, got {mu}")
+    m, _, r = _check_shape_rank(m, m, r, names=("m", "m", "r"))
+    mu = _check_mu(mu, m / r, "m/r")
+    return _spread_basis(m, r, mu, check_rng(rng))
+
+
+def _spread_basis(m, r, mu, rng):
     L = min(1.0, mu * r / m)
     F = _fourier_flat(m - 1, r) if m > 1 else None
     if F is None or r == m:
@@ -148,10 +163,12 @@ def low_rank(n, d, r, *, mu=None, singular_values=None, dtype=np.float64, rng=No
     Raises
     ------
     ValueError
-        If ``r`` is outside ``[1, min(n, d)]``, ``mu`` outside ``[1, max(n, d)/r]``,
-        or ``singular_values`` are not ``r`` positive finite numbers.
+        If ``n``, ``d`` are not positive, ``r`` is outside ``[1, min(n, d)]``,
+        ``mu`` outside ``[1, max(n, d)/r]``, or ``singular_values`` are not ``r``
+        positive finite numbers.
     TypeError
-        If ``dtype`` is not a float or complex dtype.
+        If ``n``, ``d``, ``r`` are not integers, ``mu`` or ``singular_values`` not
+        real, ``dtype`` not a float or complex dtype, or ``rng`` not a random state.
 
     Examples
     --------
@@ -161,23 +178,21 @@ def low_rank(n, d, r, *, mu=None, singular_values=None, dtype=np.float64, rng=No
     >>> round(incoherence(X, 4).mu, 6)
     5.0
     """
-    _check_shape_rank(n, d, r)
+    n, d, r = _check_shape_rank(n, d, r)
     rng = check_rng(rng)
     dtype = _check_dtype(dtype)
     s = _check_singular_values(singular_values, r)
+    if mu is not None:
+        mu = _check_mu(mu, max(n, d) / r, "max(n, d)/r")
     if mu is None:
         W = np.linalg.qr(rng.standard_normal((n, r)))[0]
         V = np.linalg.qr(rng.standard_normal((d, r)))[0]
     else:
-        mu = check_positive(mu, "mu")
-        top = max(n, d) / r
-        if not 1.0 <= mu <= top * (1 + 1e-12):
-            raise ValueError(f"mu must lie in [1, max(n, d)/r] = [1, {top:.6g}], got {mu}")
         # The larger side carries the spike; the other side is as flat as it can be
         # while not exceeding mu.
         big, small = (n, d) if n >= d else (d, n)
-        B_big = spread_basis(big, r, mu, rng)
-        B_small = spread_basis(small, r, min(mu, small / r), rng)
+        B_big = _spread_basis(big, r, mu, rng)
+        B_small = _spread_basis(small, r, min(mu, small / r), rng)
         W, V = (B_big, B_small) if n >= d else (B_small, B_big)
     X = (W * s) @ V.T
     if dtype.kind == "c":
@@ -212,10 +227,11 @@ def coherent(n, d, r, *, singular_values=None, dtype=np.float64, rng=None):
     Raises
     ------
     ValueError
-        If ``r`` is outside ``[1, min(n, d)]`` or ``singular_values`` are not ``r``
-        positive finite numbers.
+        If ``n``, ``d`` are not positive, ``r`` is outside ``[1, min(n, d)]``, or
+        ``singular_values`` are not ``r`` positive finite numbers.
     TypeError
-        If ``dtype`` is not a float or complex dtype.
+        If ``n``, ``d``, ``r`` are not integers, ``singular_values`` not real,
+        ``dtype`` not a float or complex dtype, or ``rng`` not a random state.
 
     Examples
     --------
@@ -224,7 +240,7 @@ def coherent(n, d, r, *, singular_values=None, dtype=np.float64, rng=None):
     >>> incoherence(coherent(100, 40, 4, rng=0)).mu_rows
     25.0
     """
-    _check_shape_rank(n, d, r)
+    n, d, r = _check_shape_rank(n, d, r)
     rng = check_rng(rng)
     dtype = _check_dtype(dtype)
     s = _check_singular_values(singular_values, r)
@@ -264,8 +280,11 @@ def noise(shape, norm, *, kind="gaussian", ord=2, density=0.01, dtype=np.float64
     Raises
     ------
     ValueError
-        If ``kind`` or ``ord`` is not one of the choices, ``norm`` is negative or not
-        finite, or ``shape`` is not two positive integers.
+        If ``kind`` or ``ord`` is not one of the choices, ``norm`` is negative,
+        ``density`` outside ``(0, 1]``, or ``shape`` is not two positive integers.
+    TypeError
+        If ``norm`` or ``density`` is not a finite real number, an entry of ``shape``
+        not an integer, or ``dtype`` not a float or complex dtype.
 
     Examples
     --------
@@ -276,11 +295,16 @@ def noise(shape, norm, *, kind="gaussian", ord=2, density=0.01, dtype=np.float64
     True
     """
     check_choice(kind, ("gaussian", "uniform", "sparse"), "kind")
-    if ord not in (2, "fro"):
+    if isinstance(ord, bool) or ord not in (2, "fro"):
         raise ValueError(f"ord must be 2 or 'fro', got {ord!r}")
     norm = check_positive(norm, "norm", allow_zero=True)
-    if len(shape) != 2 or any(int(s) < 1 for s in shape):
-        raise ValueError(f"shape must be two positive integers, got {shape}")
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+        raise ValueError(f"shape must be two positive integers, got {shape!r}")
+    shape = tuple(check_int(s, "shape", low=1) for s in shape)
+    density = check_positive(density, "density")
+    if density > 1:
+        raise ValueError(f"density must lie in (0, 1], got {density}")
+    dtype = _check_dtype(dtype)
     rng = check_rng(rng)
     if kind == "gaussian":
         E = rng.standard_normal(shape)

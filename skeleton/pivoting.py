@@ -43,6 +43,7 @@ __all__ = ["PIVOTING"]
 
 PIVOTING = ("rpcholesky", "aca")
 _ACA_RETRIES = 3
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 def _pivot_count(n_rows, n_cols, rank, sampling):
@@ -133,9 +134,9 @@ def _to_tolerance(sampling, X, backend, dtype, *, rank, n_rows, n_cols, rtol, at
 
     n, d = X.shape
     cap = min(x for x in (n_rows, n_cols, rank, min(n, d)) if x is not None)
-    fro2 = _norm_and_scan(X, backend, check_finite)
+    fro = _norm_and_scan(X, backend, check_finite)
     if backend.multiplies:
-        estimator = _ProbeEstimator(X, backend, dtype, rng, fro2)
+        estimator = _ProbeEstimator(X, backend, dtype, rng, fro)
     else:
         estimator = _HeldOutEstimator(X, backend, dtype, rng, check_finite)
     delta = (1.0 - CONFIDENCE) / (1 + _ACA_RETRIES)
@@ -147,14 +148,15 @@ def _to_tolerance(sampling, X, backend, dtype, *, rank, n_rows, n_cols, rtol, at
         from .rpcholesky import _initial_diagonal
 
         trace = float(np.sum(_initial_diagonal(EntrySource(X, "X"), check_finite), dtype=np.float64))
-        rt = min(0.5, target / trace) if trace > 0 else 0.5
+        # (floored at the smallest normal number: rpcholesky's rtol must be positive)
+        rt = min(0.5, max(target / trace, _TINY)) if trace > 0 else 0.5
         res = rpcholesky(X, cap, rtol=rt, rng=rng, check_finite=check_finite)
         out = _with_core(_rpcholesky_result(res, X, backend, dtype), core, X, rank, tol, backend)
         est, _, _ = estimator.estimate(out[4].factors, delta)
         bound = res.trace_error * trace  # ||E||_F <= tr E for the PSD residual
         method = f"trace of the residual (bound), {estimator.method} (estimate)"
     else:
-        rt = min(0.5, max(target / max(estimator.norm, 1e-300), 1e-15) / 2)
+        rt = min(0.5, max(target / max(estimator.norm, _TINY), 1e-15) / 2)
         for _ in range(_ACA_RETRIES + 1):
             res = aca(X, cap, rtol=rt, rng=rng, check_finite=check_finite)
             out = _with_core(_aca_result(res, X, backend, dtype), core, X, rank, tol, backend)

@@ -452,7 +452,8 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
     trace0 = float(np.sum(diag0, dtype=np.float64))
     # Rounding in column j of the residual is of order eps * sqrt(A_jj * max A_ll)
     # (|F_lj| <= sqrt(A_ll)): the scale of every threshold on entry j.
-    scale = np.sqrt(diag0 * diag0.max(initial=0.0))
+    # (square roots taken first: the product would under- or overflow beyond 1e+-154)
+    scale = np.sqrt(diag0) * math.sqrt(diag0.max(initial=0.0))
     d = diag0.copy()
     # Factor rows Ft = F^T (k x n, C-ordered): a round appends contiguous rows, and a
     # chunk of them is one cache-resident block for the GEMM and triangular solve.

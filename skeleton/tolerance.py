@@ -60,7 +60,7 @@ from ._backend import backend_for
 from ._blas import single_threaded_blas
 from .approximation import ErrorEstimate
 from .cores import compute_core
-from ._linalg import frobenius_norm
+from ._linalg import _SAFE_SUM, frobenius_norm
 from ._validation import nonfinite_message
 from .selection import GrowingSelection
 
@@ -96,13 +96,13 @@ def _apply(factors, G):
 class _ProbeEstimator:
     method = "gaussian probes"
 
-    def __init__(self, X, backend, dtype, rng, fro2):
+    def __init__(self, X, backend, dtype, rng, fro):
         d = X.shape[1]
         self.G = backend.standard_normal(rng, (d, N_PROBES), dtype)
         self.Y = backend.matmat(backend.astype(X, dtype), self.G)
         self.backend = backend_for(self.Y)  # the probes' own backend does the rest
-        if fro2 is not None:
-            self.norm, self.norm_low, self.exact = math.sqrt(fro2), math.sqrt(fro2), True
+        if fro is not None:
+            self.norm, self.norm_low, self.exact = fro, fro, True
         else:
             self.norm = frobenius_norm(self.Y, self.backend) / math.sqrt(N_PROBES)
             self.exact = False
@@ -208,7 +208,13 @@ def _next_count(history, k, target):
 
 
 def _norm_and_scan(X, backend, check_finite):
-    """``||X||_F^2`` where X can be scanned (with the finiteness check), else None."""
+    """``||X||_F`` where X can be scanned (with the finiteness check), else None.
+
+    The sum of squares of the scan is exact in its safe range; outside it (entries
+    beyond about 1e+-100, whose squares under- or overflow: at 1e-200 it is 0 and no
+    relative tolerance could be met) the norm is read again from ``X / max|X|``, a
+    pass that only such matrices pay (:func:`skeleton._linalg.frobenius_norm`).
+    """
     if not backend.scan_reads_all:
         return None
     if check_finite:
@@ -217,7 +223,12 @@ def _norm_and_scan(X, backend, check_finite):
             raise ValueError(nonfinite_message("X"))
     else:
         fro2 = backend.sum_squares(X)
-    return fro2 if fro2 is not None and math.isfinite(fro2) else None  # overflow: estimate instead
+    if fro2 is None:
+        return None
+    if _SAFE_SUM[0] <= fro2 <= _SAFE_SUM[1]:
+        return math.sqrt(fro2)
+    fro = frobenius_norm(X, backend)
+    return fro if math.isfinite(fro) else None  # NaN (check_finite=False): estimate instead
 
 
 def fit_to_tolerance(X, backend, dtype, *, rtol, atol, rank, sampling, core, tol, rng, check_finite,
@@ -229,10 +240,10 @@ def fit_to_tolerance(X, backend, dtype, *, rtol, atol, rank, sampling, core, tol
     Returns ``(row_idx, col_idx, C, R, Core, ErrorEstimate)``.
     """
     n, d = X.shape
-    fro2 = _norm_and_scan(X, backend, check_finite)
+    fro = _norm_and_scan(X, backend, check_finite)
     selection = GrowingSelection(sampling, X, rank, tol, rng, backend, dtype)
     if backend.multiplies:
-        estimator = _ProbeEstimator(X, backend, dtype, rng, fro2)
+        estimator = _ProbeEstimator(X, backend, dtype, rng, fro)
     else:
         estimator = _HeldOutEstimator(X, backend, dtype, rng, check_finite)
     cache = _SampleCache(X, backend, dtype, check_finite and not backend.scan_reads_all)

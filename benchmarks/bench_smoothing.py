@@ -246,7 +246,7 @@ def report(result):
         "## HiPPO-LegT kernel: circular (the paper's computation) vs the recurrence",
         "",
         "`smooth(X, legt_kernel(n, s, theta), 1, mode=\"linear\", domain=\"time\")` equals the "
-        "state-space recurrence c(t) = Ad c(t-1) + Bd u(t) to 1e-12 (tests/test_smoothing.py). "
+        "state-space recurrence c(t) = Ad c(t-1) + Bd u(t) to 1e-12 (tests/test_smoothing_legt.py). "
         "The circular mode adds wrap-around terms; their size (X = scaled random walk):",
         "",
         "| n | s | theta | rel. error (all rows) | first 10% rows | last 10% rows | rho(Ad) | "

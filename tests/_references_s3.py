@@ -10,12 +10,6 @@ import numpy as np
 import pytest
 
 
-def rel(a, b):
-    """Relative Frobenius-norm difference (0 for two zero arrays)."""
-    a, b = np.asarray(a, dtype=np.complex128), np.asarray(b, dtype=np.complex128)
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
-
-
 # ----------------------------------------------------------------- smoothing
 def S_matrix(d, r, layout):
     """The d x d segment-average matrix of eq. (4) (block) or of the appendix (tile)."""
@@ -85,17 +79,6 @@ def path(request, monkeypatch):
 
     monkeypatch.setattr(fourier, "_FUSED_MIN_ENTRIES", 1 if request.param == "fused" else 1 << 62)
     return request.param
-
-
-def cupy_with_device():
-    """The cupy module, or a skip when CuPy or a CUDA device is missing."""
-    cp = pytest.importorskip("cupy")
-    try:
-        if cp.cuda.runtime.getDeviceCount() < 1:
-            pytest.skip("no CUDA device")
-    except cp.cuda.runtime.CUDARuntimeError:
-        pytest.skip("no CUDA device")
-    return cp
 
 
 # ----------------------------------------------------------------- normalisation

@@ -7,12 +7,10 @@ from hypothesis import given, settings, strategies as st
 
 from _references_s3 import (
     as_matrix,
-    cupy_with_device,
     dense_attention,
     dense_ln,
     dense_paths,
     dense_skeleton,
-    rel,
     standardize_scaled,
 )
 from skeleton.attention import (
@@ -41,7 +39,7 @@ def test_public_names_unchanged():
 
 
 # ----------------------------------------------------------------- softmax attention
-def test_softmax_attention_matches_dense():
+def test_softmax_attention_matches_dense(rel):
     rng = np.random.default_rng(0)
     Q = rng.standard_normal((20, 6))
     K = rng.standard_normal((15, 6))
@@ -69,7 +67,7 @@ def test_softmax_attention_stable_and_blocked(monkeypatch):
 
 
 # ----------------------------------------------------------------- skeleton attention
-def test_all_rows_sampled_equals_softmax_attention():
+def test_all_rows_sampled_equals_softmax_attention(rel):
     rng = np.random.default_rng(2)
     Q, K, V = rng.standard_normal((3, 40, 8))
     full = softmax_attention(Q, K, V)
@@ -155,7 +153,7 @@ def test_skeleton_attention_bad_input():
         softmax_attention(Q, K, V[:5])
 
 
-def test_float32_end_to_end():
+def test_float32_end_to_end(rel):
     rng = np.random.default_rng(6)
     Q, K, V = rng.standard_normal((3, 32, 8)).astype(np.float32)
     assert softmax_attention(Q, K, V).dtype == np.float32
@@ -250,8 +248,7 @@ def test_flags_and_scales_are_validated():
 
 
 @pytest.mark.gpu
-def test_cupy_attention_matches_numpy():
-    cp = cupy_with_device()
+def test_cupy_attention_matches_numpy(cp):
     rng = np.random.default_rng(14)
     Q, K, V = rng.standard_normal((3, 64, 8))
     P1, P2 = rng.permutation(64)[:9], rng.permutation(8)[:3]

@@ -1,7 +1,8 @@
 """The cores and their stable evaluation (skeleton/cores.py), against dense references.
 
-Every reference is formed here with numpy.linalg: ``C @ pinv(W) @ R`` where that is
-accurate, and the SVD tail where it is not.
+Every reference is formed with numpy.linalg (the ``dense_cur`` and ``svd_tail``
+fixtures of conftest.py): ``C @ pinv(W) @ R`` where that is accurate, and the SVD tail
+where it is not.
 """
 
 import numpy as np
@@ -14,20 +15,7 @@ from skeleton.matrices import low_rank, noise
 EPS = np.finfo(np.float64).eps
 
 
-def svd_tail(X, k):
-    s = np.linalg.svd(X, compute_uv=False)
-    return np.sqrt(np.sum(s[k:] ** 2)) / np.linalg.norm(s)
-
-
-def dense_cur(X, I, J, rank=None):
-    """C W_k^+ R multiplied out: accurate when W is well conditioned."""
-    C, R, W = X[:, J], X[I, :], X[np.ix_(I, J)]
-    Uw, s, Vh = np.linalg.svd(W, full_matrices=False)
-    k = rank or int(np.sum(s > s[0] * max(W.shape) * EPS))
-    return C @ ((Vh[:k].conj().T / s[:k]) @ (Uw[:, :k].conj().T @ R))
-
-
-def test_noisy_data_takes_the_direct_path_and_agrees_with_dense():
+def test_noisy_data_takes_the_direct_path_and_agrees_with_dense(dense_cur):
     # noise makes the dropped part of W large against the rounding of C U R
     rng = np.random.default_rng(0)
     X = low_rank(600, 400, 8, rng=rng)
@@ -49,7 +37,7 @@ def test_exact_ill_conditioned_data_takes_the_stable_path():
     assert cur.error(X) <= 100 * EPS
 
 
-def test_both_sides_of_the_decision_at_the_predicted_noise_level():
+def test_both_sides_of_the_decision_at_the_predicted_noise_level(svd_tail):
     # X = exact rank 8 with sigma_8 / sigma_1 = 1e-10, plus noise of relative size eta.
     # The naive product's rounding is ~ eps ||C|| ||R|| / sigma_8(W); the dropped part
     # of W grows with eta: the path switches between eta = 1e-9 and eta = 1e-2.
@@ -88,7 +76,7 @@ def test_hilbert_does_not_cancel(sampling):
         assert skeleton_approx(H, n_rows=40, n_cols=40, sampling=sampling, core=core).error(H) <= 1e-12
 
 
-def test_fewer_rows_than_columns_works_on_the_transpose():
+def test_fewer_rows_than_columns_works_on_the_transpose(svd_tail):
     H = scipy.linalg.hilbert(300)
     cur = skeleton_approx(H, n_rows=25, n_cols=40, sampling="pivoted_qr")
     assert cur.evaluation == "row-qr"
@@ -99,7 +87,7 @@ def test_fewer_rows_than_columns_works_on_the_transpose():
     np.testing.assert_allclose(cur.to_array(), curT.to_array().T, rtol=0, atol=1e-13)
 
 
-def test_the_core_attribute_is_the_truncated_pseudo_inverse():
+def test_the_core_attribute_is_the_truncated_pseudo_inverse(svd_tail):
     # U keeps its definition (W_k^+) whichever way the approximation is applied
     H = scipy.linalg.hilbert(200)
     cur = skeleton_approx(H, 6, n_rows=12, n_cols=10, sampling="pivoted_qr")
@@ -142,7 +130,7 @@ def test_optimal_core_is_the_projection():
     np.testing.assert_allclose(cur.U, np.linalg.pinv(C) @ Y @ np.linalg.pinv(R), rtol=1e-8, atol=0)
 
 
-def test_complex_input_through_the_stable_path():
+def test_complex_input_through_the_stable_path(svd_tail):
     rng = np.random.default_rng(7)
     m = 80
     U = np.linalg.qr(rng.standard_normal((200, m)) + 1j * rng.standard_normal((200, m)))[0]

@@ -1,32 +1,27 @@
 """CuPy arrays through the backend seam: the same dense-reference checks on the GPU.
 
-Skipped cleanly where CuPy or a CUDA device is missing (no GPU on the CI machine).
+Skipped cleanly where CuPy or a CUDA device is missing (no GPU on the CI machine);
+``benchmarks/gpu_check.sh`` runs them where there is one.
 """
 
 import numpy as np
 import pytest
 
-cp = pytest.importorskip("cupy")
-try:
-    if cp.cuda.runtime.getDeviceCount() < 1:  # pragma: no cover - needs hardware
-        pytest.skip("no CUDA device", allow_module_level=True)
-except Exception as exc:  # pragma: no cover - CUDA driver missing
-    pytest.skip(f"CUDA not usable: {exc}", allow_module_level=True)
+from skeleton import incoherence, skeleton_approx
+from skeleton._backend import backend_for, namespace_of
+from skeleton.matrices import low_rank
 
-from skeleton import incoherence, skeleton_approx  # noqa: E402
-from skeleton._backend import backend_for, namespace_of  # noqa: E402
-from skeleton.matrices import low_rank  # noqa: E402
-
-pytestmark = pytest.mark.gpu
+# every test takes the ``cp`` fixture (conftest.py): marked gpu, skipped without CuPy
+# or a CUDA device
 
 
-def test_cupy_backend_is_selected_by_the_namespace():
+def test_cupy_backend_is_selected_by_the_namespace(cp):
     assert backend_for(cp.ones((3, 3))).name == "cupy"
 
 
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-10), (np.float32, 1e-4)])
 @pytest.mark.parametrize("sampling", ["uniform", "pivoted_qr", "leverage"])
-def test_skeleton_approx_on_cupy_matches_numpy(dtype, tol, sampling):
+def test_skeleton_approx_on_cupy_matches_numpy(cp, dtype, tol, sampling):
     X = low_rank(800, 500, 8, rng=0).astype(dtype)
     Xg = cp.asarray(X)
     cur = skeleton_approx(Xg, n_rows=60, n_cols=60, rank=8, sampling=sampling, rng=1)
@@ -42,7 +37,7 @@ def test_skeleton_approx_on_cupy_matches_numpy(dtype, tol, sampling):
 
 
 @pytest.mark.parametrize("method", ["exact", "randomized"])
-def test_incoherence_on_cupy_matches_dense_reference(method):
+def test_incoherence_on_cupy_matches_dense_reference(cp, method):
     X = low_rank(600, 400, 6, mu=3.0, rng=2)
     inc = incoherence(cp.asarray(X), 6, method=method, rng=3)
     U = np.linalg.svd(X, full_matrices=False)[0][:, :6]
@@ -51,7 +46,7 @@ def test_incoherence_on_cupy_matches_dense_reference(method):
     assert inc.mu == pytest.approx(600 / 6 * np.max(np.sum(U**2, axis=1)), rel=1e-2)
 
 
-def test_nonfinite_and_mixed_namespaces_on_cupy():
+def test_nonfinite_and_mixed_namespaces_on_cupy(cp):
     X = cp.asarray(low_rank(100, 80, 3, rng=4))
     X[5, 5] = cp.nan
     with pytest.raises(ValueError, match="NaN"):

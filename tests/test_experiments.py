@@ -114,15 +114,32 @@ def test_table14(outputs):
                 assert _finite(val)
     paper = res["paper"]["rows"]
     assert set(paper) == {"Text", "Pathfinder"}
-    if CLAIMS.exists():
-        # the paper's numbers shown beside ours are the ones restated in CLAIMS.md
-        text = CLAIMS.read_text()
-        for name, vals in paper.items():
-            line = next(ln for ln in text.splitlines() if ln.startswith(f"| {name}"))
-            nums = [float(x) for x in re.findall(r"\d+\.\d+", line)]
-            mine = [v for key in ("mu_X_32", "mu_Xs_32", "mu_X_16", "mu_Xs_16")
-                    for v in vals[key]]
-            assert nums == mine
+    # the paper's numbers shown beside ours are the paper's: Wang et al., arXiv
+    # 2408.08567, Appendix E, Table 14 - mu (standard error) at rank 32 and 16 before
+    # (X) and after (X_smooth) smoothing - copied here from the paper, independently
+    # of the copy the experiment reads
+    table14 = {"Text": {"mu_X_32": [2.75, 0.027], "mu_Xs_32": [2.05, 0.007],
+                        "mu_X_16": [3.98, 0.046], "mu_Xs_16": [3.23, 0.038]},
+               "Pathfinder": {"mu_X_32": [3.83, 0.221], "mu_Xs_32": [1.99, 0.001],
+                              "mu_X_16": [4.88, 0.264], "mu_Xs_16": [3.48, 0.001]}}
+    for name, vals in table14.items():
+        for key, want in vals.items():
+            assert list(paper[name][key]) == want, (name, key)
+
+
+def test_table14_paper_numbers_match_claims(outputs):
+    # CLAIMS.md (the claims restated for this project) lives in the workspace beside the
+    # repository, not in it: in a clean clone this cross-check cannot run, and says so
+    if not CLAIMS.exists():
+        pytest.skip(f"{CLAIMS} is not part of the repository (test_table14 checks the numbers "
+                    "against the paper's Table 14 instead)")
+    paper = outputs[1]["table14_smoothing"]["paper"]["rows"]
+    text = CLAIMS.read_text()
+    for name, vals in paper.items():
+        line = next(ln for ln in text.splitlines() if ln.startswith(f"| {name}"))
+        nums = [float(x) for x in re.findall(r"\d+\.\d+", line)]
+        mine = [v for key in ("mu_X_32", "mu_Xs_32", "mu_X_16", "mu_Xs_16") for v in vals[key]]
+        assert nums == mine
 
 
 def test_prop2(outputs):

@@ -4,7 +4,7 @@ the landmark construction, and that its arithmetic stays in the input's namespac
 import numpy as np
 import pytest
 
-from _references_s3 import as_matrix, rel, stable_softmax
+from _references_s3 import as_matrix, stable_softmax
 from skeleton.attention import softmax_attention
 from skeleton.nystrom import nystrom_attention
 
@@ -31,14 +31,14 @@ def dense_nystrom(Q, K, V, m, pinv="exact", n_iter=6):
     return F @ Ap @ B @ V, A
 
 
-def test_nystrom_full_landmarks_equals_softmax():
+def test_nystrom_full_landmarks_equals_softmax(rel):
     rng = np.random.default_rng(10)
     Q, K, V = rng.standard_normal((3, 24, 6))
     full = softmax_attention(Q, K, V)
     assert rel(nystrom_attention(Q, K, V, 24, pinv="exact"), full) < 1e-8
 
 
-def test_nystrom_iterative_pinv_converges_and_landmarks():
+def test_nystrom_iterative_pinv_converges_and_landmarks(rel):
     rng = np.random.default_rng(11)
     Q, K, V = rng.standard_normal((3, 50, 6)) * 0.5
     exact = nystrom_attention(Q, K, V, 7, pinv="exact")
@@ -72,7 +72,7 @@ def test_nystrom_bad_input():
 
 @pytest.mark.parametrize("n,m", [(50, 7), (48, 8), (5, 5), (9, 1), (31, 30)])
 @pytest.mark.parametrize("pinv", ["exact", "iterative"])
-def test_nystrom_matches_dense(n, m, pinv):
+def test_nystrom_matches_dense(rel, n, m, pinv):
     rng = np.random.default_rng(n * m)
     Q, K = rng.standard_normal((2, n, 6)) * 0.5
     V = rng.standard_normal((n, 3))
@@ -85,7 +85,7 @@ class _Tagged(np.ndarray):
     """Stands in for a device array library: its backend refuses copies to the host."""
 
 
-def test_nystrom_stays_in_the_input_namespace(monkeypatch):
+def test_nystrom_stays_in_the_input_namespace(rel, monkeypatch):
     """Regression: the landmarks and the exact pseudo-inverse were computed on a host
     copy (backend.to_numpy) and copied back."""
     import array_api_compat.numpy as xpn
@@ -110,7 +110,7 @@ def test_nystrom_stays_in_the_input_namespace(monkeypatch):
         assert rel(np.asarray(got), dense_nystrom(Q, K, V, 6, pinv)[0]) < 1e-10
 
 
-def test_numpy_matrix_input_and_arguments():
+def test_numpy_matrix_input_and_arguments(rel):
     """Regression: numpy.matrix input failed in max(keepdims=...); n_iter=2.0 was a
     ValueError that did not say it wanted an integer."""
     rng = np.random.default_rng(51)

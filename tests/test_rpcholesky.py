@@ -8,7 +8,7 @@ import scipy.linalg
 import scipy.stats
 
 from skeleton import KernelMatrix, PivotedCholesky, rpcholesky
-from test_oracle import BadDtype, BadShape, DenseOracle, gaussian_reference
+from _oracles import BadDtype, BadShape, DenseOracle, gaussian_reference
 
 METHODS = ["accelerated", "sequential", "greedy"]
 

@@ -17,7 +17,6 @@ from _references_s3 import (
     dense_rfft,
     dense_smooth,
     dense_stem,
-    rel,
     stable_softmax,
 )
 from skeleton.s3 import S3Result, s3_block
@@ -134,7 +133,7 @@ def test_s3_block_matches_dense(heads, with_stem):
         res.output = None
 
 
-def test_s3_block_float32_with_stem_and_repository_variant():
+def test_s3_block_float32_with_stem_and_repository_variant(rel):
     rng = np.random.default_rng(12)
     n, d = 40, 8
     X = rng.standard_normal((n, d)).astype(np.float32)
@@ -154,7 +153,7 @@ def test_s3_block_float32_with_stem_and_repository_variant():
 # ----------------------------------------------------------------- the authors' block
 @pytest.mark.parametrize("k,act", [(1, "elu"), (3, "relu")])
 @pytest.mark.parametrize("heads", [1, 2])
-def test_matches_the_authors_block_with_bias_and_mask(k, act, heads):
+def test_matches_the_authors_block_with_bias_and_mask(rel, k, act, heads):
     """Projection biases and the padding mask as in the authors' code; padded tokens
     among the sampled ones (their code can sample them: sample_padded=True)."""
     rng = np.random.default_rng(100 + k + heads)
@@ -178,7 +177,7 @@ def test_matches_the_authors_block_with_bias_and_mask(k, act, heads):
     assert rel(ours(X, p, heads, left, right, mask=mask, biases=False).output, ref) > 0.05
 
 
-def test_without_bias_and_mask_it_is_the_plain_block():
+def test_without_bias_and_mask_it_is_the_plain_block(rel):
     """b_Q = b_K = b_V = None and no mask is the block as it was (defaults unchanged)."""
     rng = np.random.default_rng(101)
     n, d = 32, 8
@@ -204,7 +203,7 @@ def _identity_setup(n=24, d=8, n_real=18, seed=102):
     return X, W, b, L, mask
 
 
-def test_default_draw_never_samples_padding_and_real_rows_ignore_it():
+def test_default_draw_never_samples_padding_and_real_rows_ignore_it(rel):
     X, W, b, L, mask = _identity_setup()
     n, d = X.shape
     kw = dict(heads=2, b_Q=b[0], b_K=b[1], b_V=b[2], mask=mask)

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import skeleton.smoothing as smoothing
 import skeleton.smoothing.fourier as fourier
-from _references_s3 import as_matrix, conv_matrix, cupy_with_device, dense_smooth, path, rel  # noqa: F401
+from _references_s3 import as_matrix, conv_matrix, dense_smooth, path  # noqa: F401
 from skeleton.smoothing import (
     gaussian_kernel,
     kaiming_kernel,
@@ -61,7 +61,7 @@ def _kernel(name, n, d, r, rng):
     fused=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_smooth_equals_dense_convolution(name, mode, n, r, s, layout, fused, seed):
+def test_smooth_equals_dense_convolution(rel, name, mode, n, r, s, layout, fused, seed):
     rng = np.random.default_rng(seed)
     d = r * s
     X = rng.standard_normal((n, d))
@@ -84,7 +84,7 @@ def test_smooth_equals_dense_convolution(name, mode, n, r, s, layout, fused, see
 
 
 @pytest.mark.parametrize("mode", ["circular", "linear"])
-def test_smooth_full_equals_dense(mode):
+def test_smooth_full_equals_dense(rel, mode):
     rng = np.random.default_rng(3)
     X = rng.standard_normal((33, 6))
     K = rng.standard_normal((33, 6))
@@ -92,7 +92,7 @@ def test_smooth_full_equals_dense(mode):
     assert rel(smooth_full(X, K, mode=mode), ref) < 1e-12
 
 
-def test_repository_variant_without_averaging(path):
+def test_repository_variant_without_averaging(rel, path):
     """r = d: no segment average, each column with its own kernel (2d transforms)."""
     rng = np.random.default_rng(4)
     X = rng.standard_normal((64, 8))
@@ -101,7 +101,7 @@ def test_repository_variant_without_averaging(path):
     assert rel(smooth(X, L, 8), ref) < 1e-12
 
 
-def test_block_and_tile_layouts_differ():
+def test_block_and_tile_layouts_differ(rel):
     rng = np.random.default_rng(6)
     X = rng.standard_normal((32, 8))
     L = kaiming_kernel(32, 8, rng=7)
@@ -158,7 +158,7 @@ def test_smooth_uses_r_plus_d_transforms(monkeypatch, path, mode, layout):
     assert (c.forward, c.inverse) == (2 * d, d)  # 3d in all
 
 
-def test_smooth_and_smooth_full_agree_on_segment_constant_input(path):
+def test_smooth_and_smooth_full_agree_on_segment_constant_input(rel, path):
     n, d, r = 96, 24, 6
     rng = np.random.default_rng(9)
     X = segment_average(rng.standard_normal((n, d)), r, repeat=True)  # X = X S
@@ -208,7 +208,7 @@ def test_smooth_bad_input():
 
 
 @pytest.mark.parametrize("mode", ["circular", "linear"])
-def test_float32_end_to_end(mode, path):
+def test_float32_end_to_end(rel, mode, path):
     rng = np.random.default_rng(12)
     X = rng.standard_normal((64, 16)).astype(np.float32)
     K = gaussian_kernel(64, 16, 3.0, dtype=np.float32)
@@ -250,7 +250,7 @@ def test_linear_fft_length():
         linear_fft_length(True)
 
 
-def test_numpy_matrix_input_is_converted(path):
+def test_numpy_matrix_input_is_converted(rel, path):
     """Regression: numpy.matrix X or kernel failed ('shape too large to be a matrix')
     or, in smooth_full, reached an in-place product that is a matrix product."""
     rng = np.random.default_rng(20)
@@ -308,7 +308,7 @@ class _Tagged(np.ndarray):
     """Stands in for an array library the package has no special code for."""
 
 
-def test_fft_seam_uses_the_backend_namespace(monkeypatch):
+def test_fft_seam_uses_the_backend_namespace(rel, monkeypatch):
     """A registered backend other than NumPy/CuPy gets its transforms from
     ``backend.xp.fft`` (the Array-API fft extension); scipy.fft is not touched."""
     import array_api_compat.numpy as xpn
@@ -350,8 +350,7 @@ def test_fft_seam_uses_the_backend_namespace(monkeypatch):
 
 
 @pytest.mark.gpu
-def test_cupy_input_goes_through_the_gpu_fft(monkeypatch):
-    cp = cupy_with_device()
+def test_cupy_input_goes_through_the_gpu_fft(rel, cp, monkeypatch):
     from skeleton._backend import backend_for
 
     gpu_fft = backend_for(cp.zeros((2, 2))).fft_module()  # the seam's GPU FFT module

@@ -4,7 +4,7 @@ formulas written out, a step-by-step state-space recurrence, Legendre reconstruc
 import numpy as np
 import pytest
 
-from _references_s3 import legt_continuous, path, rel  # noqa: F401 (path: a fixture)
+from _references_s3 import legt_continuous, path  # noqa: F401 (path: a fixture)
 from skeleton.smoothing import legt_kernel, legt_system, segment_average, smooth
 
 
@@ -20,7 +20,7 @@ def test_discrete_legt_system_is_stable():
 
 
 @pytest.mark.parametrize("layout", ["block", "tile"])
-def test_legt_linear_smoothing_is_the_recurrence(layout, path):
+def test_legt_linear_smoothing_is_the_recurrence(rel, layout, path):
     n, s, r, theta = 300, 6, 3, 40.0
     d = r * s
     rng = np.random.default_rng(10)

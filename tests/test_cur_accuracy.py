@@ -20,11 +20,6 @@ def singular_values(X):
     return np.linalg.svd(np.asarray(X, dtype=np.result_type(X.dtype, np.float64)), compute_uv=False)
 
 
-def svd_tail(X, k, s=None):
-    s = singular_values(X) if s is None else s
-    return np.sqrt(np.sum(s[k:] ** 2)) / np.linalg.norm(s)
-
-
 def kahan(n, theta=1.2):
     s, c = np.sin(theta), np.cos(theta)
     return np.diag(s ** np.arange(n)) @ (np.triu(-c * np.ones((n, n)), 1) + np.eye(n))
@@ -63,7 +58,7 @@ MATRICES = classic()
 
 # The issue's table: each rule with the default core at the stated counts.
 @pytest.mark.parametrize("rule", RULES)
-def test_targets(rule):
+def test_targets(svd_tail, rule):
     x = np.linspace(0, 1, 500)
     rng = np.random.default_rng(1)
     targets = [
@@ -79,7 +74,7 @@ def test_targets(rule):
 
 @pytest.mark.parametrize("name", list(MATRICES))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_within_the_svd_tail(name, dtype):
+def test_within_the_svd_tail(svd_tail, name, dtype):
     """Once the SVD tail is near rounding, within 10x of max(tail, 10 eps) (30x in
     float32); before that, within 30x: the gap any CUR with square cores keeps from the
     SVD there (Park & Nakatsukasa 2024 on oversampling)."""
@@ -130,7 +125,7 @@ def test_extreme_scales(scale, rule):
     assert np.all(np.isfinite(cur.to_array()))
 
 
-def test_real_image_against_the_svd():
+def test_real_image_against_the_svd(svd_tail):
     # A real photograph shipped with scikit-learn (grey, 427 x 640): a slowly decaying
     # spectrum. Pivoted rows and columns stay within a few times the SVD tail; with
     # square cores DEIM and maxvol points amplify the tail (up to 35x measured at

@@ -23,9 +23,8 @@ import os
 import sys
 
 # numba's parallel kernels run on GNU OpenMP, whose threads busy-wait ("spin") after
-# each parallel region; on a 2-core machine the spinning threads starve OpenBLAS,
-# making every small QR/SVD that follows a numba kernel ~25x slower (measured:
-# nine 700x17 QRs take 4 ms before and 107 ms after one parallel finiteness scan).
+# each parallel region; on a machine with few cores the spinning threads starve
+# OpenBLAS, making every small QR/SVD that follows a numba kernel many times slower.
 # A passive wait policy removes that.  It must be set before libgomp is loaded (numba
 # loads it at its first parallel launch), and a value the user set is kept.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -108,8 +108,8 @@ if HAVE_NUMBA_BLAS:
 
 # Below about this many flops a factorisation is faster on one BLAS thread: NumPy and
 # SciPy each load their own OpenBLAS, and on few cores the idle workers of one spin
-# against the other when small calls alternate between them (measured: a tolerance-mode
-# run on a 150 x 100 matrix, 6x faster single-threaded on two cores).
+# against the other when small calls alternate between them, which costs far more
+# than the second thread gains on work this small.
 SMALL_WORK = 2e9
 
 

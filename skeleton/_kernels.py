@@ -4,8 +4,8 @@ Two facts about a C-ordered ``X`` (n x d) drive these kernels:
 
 * NumPy's fancy indexing along axis 1 (``X[:, J]``) walks the index list once per row
   through a generic iterator; a numba loop over rows, parallel across cores, does the
-  same gather about twice as fast (measured in ``docs/benchmarks.md``,
-  ``benchmarks/bench_gather.py``).  Row gathers copy contiguous rows and NumPy is
+  same gather faster (``docs/benchmarks/cur.md`` times both, from
+  ``benchmarks/bench_cur.py``).  Row gathers copy contiguous rows and NumPy is
   already at memory speed there.
 * The finiteness scan and the column gather *both* stream through every row of ``X``
   (a random set of ``k`` columns touches most cache lines of a row once ``k`` is a
@@ -285,8 +285,8 @@ def _scan_sketch_blocks(base, Omega):
         return float(total), Y
     if _numba_ok(base.T):
         # Fortran order: X.T is C-ordered, so go by blocks of columns J,
-        # Y += X[:, J] @ Omega[J] (NumPy's BLAS: SciPy's gemm, which could accumulate
-        # in place, measured 2x slower here)
+        # Y += X[:, J] @ Omega[J] (NumPy's BLAS; SciPy's gemm could accumulate in
+        # place, but is the slower of the two for these thin products)
         Xt = base.T
         d = Xt.shape[0]
         b = _sketch_block(n, low, l)

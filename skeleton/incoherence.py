@@ -64,9 +64,9 @@ _SUBSPACE_WARN_LEVEL = 1e-2
 # The first sketch Y = X Omega only seeds the subspace: the products the leverage
 # scores and the certificate rest on (X^H Q, X V) and every power iteration are formed
 # in X's precision, whatever precision Y had. So for a double-precision X the first
-# sketch is formed in single precision, fused with the finiteness scan, which halves
-# the cost of the first of (at least) three products (4000 x 4000, 60 columns, 2 cores:
-# 45 ms against 68 ms). The idea of forming the expensive product of a randomized
+# sketch is formed in single precision, fused with the finiteness scan: the first of
+# (at least) three products shares the scan's pass and runs at single precision's
+# GEMM rate, about twice double precision's. The idea of forming the expensive product of a randomized
 # approximation in a lower precision: E. Carson, I. Dauzickaite, "Single-pass Nystrom
 # approximation in mixed precision" (2022). Only when the rank is given (a numerical
 # rank at double precision's tolerance needs a double-precision sketch to be seen) and

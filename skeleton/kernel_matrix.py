@@ -16,8 +16,8 @@ without Intel's SVML), so float64 blocks use an inlined exponential that LLVM ca
 vectorise: Cody-Waite reduction :math:`t = m\ln 2 + r`, :math:`|r| \le \ln 2 / 2`,
 a degree-12 Taylor polynomial for :math:`e^r` (truncation error
 :math:`0.35^{13}/13! < 10^{-16}`), times :math:`2^m` built from its exponent bits.
-It agrees with ``numpy.exp`` to a few ulp (tested) and is about 1.6x faster on
-this machine (``docs/benchmarks/``).  Arguments below -708 (entries under
+It agrees with ``numpy.exp`` to a few ulp (tested) and, unlike the library call,
+vectorises (``docs/benchmarks/kernel.md`` times the whole evaluation).  Arguments below -708 (entries under
 :math:`3.4\cdot 10^{-308}`) give 0 (flushed, as for subnormal results), an absolute
 error below the smallest normal double.
 """

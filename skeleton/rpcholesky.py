@@ -357,7 +357,7 @@ def rpcholesky(A, rank=None, *, rtol=None, method="accelerated", block_size=None
     # BLAS is kept to one thread throughout: the compiled column passes run it inside
     # their own threads, and elsewhere the alternating GEMMs (NumPy's OpenBLAS) and
     # triangular solves (SciPy's) would leave each library's idle workers spinning
-    # against the other's (measured: 10x slower on two cores).
+    # against the other's.
     with single_threaded_blas():
         return _rpcholesky(src, n if rank is None else rank, rtol, method, block_size, rng, bool(check_finite))
 

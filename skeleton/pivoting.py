@@ -12,8 +12,8 @@ produce is already the stable evaluation of the skeleton on those pivots:
     For any matrix known by its entries: :func:`skeleton.aca` returns :math:`U V^H =
     C W^{-1} R` on its crosses, evaluated as ``U @ V^H``.
 
-The number of pivots is ``n_rows`` (= ``n_cols`` for rpcholesky) when given, else
-``rank``.  ``C`` and ``R`` are then read on the pivots (``R = C^H`` without a copy for
+The number of pivots is ``n_rows`` or ``n_cols`` when given (both must then agree),
+else ``rank``.  ``C`` and ``R`` are then read on the pivots (``R = C^H`` without a copy for
 rpcholesky), and the core :math:`U = W^+` is formed from the triangular factors for
 the record; ``core="optimal"`` replaces the factorisation's own core by
 :math:`C^+ X R^+` on the same pivots.
@@ -37,6 +37,7 @@ import warnings
 import numpy as np
 
 from .approximation import ErrorEstimate
+from ._validation import check_count
 from .cores import Core, compute_core
 
 __all__ = ["PIVOTING"]
@@ -47,8 +48,9 @@ _TINY = float(np.finfo(np.float64).tiny)
 
 
 def _pivot_count(n_rows, n_cols, rank, sampling):
-    if sampling == "rpcholesky" and n_rows is not None and n_cols is not None and n_rows != n_cols:
-        raise ValueError(f"sampling='rpcholesky' takes the same rows and columns: n_rows={n_rows} != n_cols={n_cols}")
+    if n_rows is not None and n_cols is not None and n_rows != n_cols:
+        # one pivot is one row and one column: differing counts cannot both be met
+        raise ValueError(f"sampling={sampling!r} takes as many rows as columns: n_rows={n_rows} != n_cols={n_cols}")
     k = n_rows if n_rows is not None else n_cols
     if k is None:
         if rank is None:
@@ -104,17 +106,23 @@ def pivoted_approx(sampling, X, backend, dtype, *, rank, n_rows, n_cols, rtol, a
                    check_finite):
     """``(row_idx, col_idx, C, R, Core, ErrorEstimate or None)`` for the pivoting rules."""
     from .aca import aca
-    from .rpcholesky import rpcholesky
+    from .rpcholesky import factor_psd
 
     if not (isinstance(X, np.ndarray) or not backend.multiplies):
         raise ValueError(f"sampling={sampling!r} reads X through its entries: pass a NumPy array or an entry "
                          f"oracle (got {type(X).__module__}.{type(X).__name__})")
+    n, d = X.shape
+    if n_rows is not None:
+        n_rows = check_count(n_rows, n, "n_rows", what="rows")
+    if n_cols is not None:
+        n_cols = check_count(n_cols, d, "n_cols", what="columns")
     if rtol is not None or atol is not None:
         return _to_tolerance(sampling, X, backend, dtype, rank=rank, n_rows=n_rows, n_cols=n_cols, rtol=rtol,
                              atol=atol, core=core, tol=tol, rng=rng, check_finite=check_finite)
     k = _pivot_count(n_rows, n_cols, rank, sampling)
     if sampling == "rpcholesky":
-        out = _rpcholesky_result(rpcholesky(X, k, rng=rng, check_finite=check_finite), X, backend, dtype)
+        res = factor_psd(X, "X", k, None, "accelerated", None, rng, check_finite)
+        out = _rpcholesky_result(res, X, backend, dtype)
     else:
         out = _aca_result(aca(X, k, rng=rng, check_finite=check_finite), X, backend, dtype)
     return (*_with_core(out, core, X, rank, tol, backend), None)
@@ -129,7 +137,7 @@ def _with_core(out, core, X, rank, tol, backend):
 
 def _to_tolerance(sampling, X, backend, dtype, *, rank, n_rows, n_cols, rtol, atol, core, tol, rng, check_finite):
     from .aca import aca
-    from .rpcholesky import rpcholesky
+    from .rpcholesky import factor_psd
     from .tolerance import CONFIDENCE, N_PROBES, _HeldOutEstimator, _norm_and_scan, _ProbeEstimator
 
     n, d = X.shape
@@ -150,7 +158,7 @@ def _to_tolerance(sampling, X, backend, dtype, *, rank, n_rows, n_cols, rtol, at
         trace = float(np.sum(_initial_diagonal(EntrySource(X, "X"), check_finite), dtype=np.float64))
         # (floored at the smallest normal number: rpcholesky's rtol must be positive)
         rt = min(0.5, max(target / trace, _TINY)) if trace > 0 else 0.5
-        res = rpcholesky(X, cap, rtol=rt, rng=rng, check_finite=check_finite)
+        res = factor_psd(X, "X", cap, rt, "accelerated", None, rng, check_finite)
         out = _with_core(_rpcholesky_result(res, X, backend, dtype), core, X, rank, tol, backend)
         est, _, _ = estimator.estimate(out[4].factors, delta)
         bound = res.trace_error * trace  # ||E||_F <= tr E for the PSD residual

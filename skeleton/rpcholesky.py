@@ -338,11 +338,17 @@ def rpcholesky(A, rank=None, *, rtol=None, method="accelerated", block_size=None
     >>> bool(np.allclose(res.entries(i, j), K.entries(i, j), rtol=0, atol=1e-9))
     True
     """
-    src = EntrySource(A, "A")
+    return factor_psd(A, "A", rank, rtol, method, block_size, rng, check_finite)
+
+
+def factor_psd(A, name, rank, rtol, method, block_size, rng, check_finite):
+    """:func:`rpcholesky` with the messages naming the matrix ``name`` (``"X"`` when
+    :func:`skeleton.skeleton_approx` calls it)."""
+    src = EntrySource(A, name)
     n = src.shape[0]
     if src.shape[0] != src.shape[1]:
-        raise ValueError(f"A must be square (Hermitian positive semi-definite), got shape {src.shape}")
-    _check_kernel_symmetric(A)
+        raise ValueError(f"{name} must be square (Hermitian positive semi-definite), got shape {src.shape}")
+    _check_kernel_symmetric(A, name)
     rank, rtol = check_rank_rtol(rank, rtol, n, n)
     check_choice(method, METHODS, "method")
     if block_size is not None:
@@ -362,47 +368,49 @@ def rpcholesky(A, rank=None, *, rtol=None, method="accelerated", block_size=None
         return _rpcholesky(src, n if rank is None else rank, rtol, method, block_size, rng, bool(check_finite))
 
 
-def _check_kernel_symmetric(A):
+def _check_kernel_symmetric(A, name):
     from .kernel_matrix import KernelMatrix
 
     if isinstance(A, KernelMatrix) and A._ys is not A._xs and not np.array_equal(A._xs, A._ys):
         raise ValueError(
-            "A must be Hermitian: a KernelMatrix of two different point sets (x and y) is not; "
+            f"{name} must be Hermitian: a KernelMatrix of two different point sets (x and y) is not; "
             "omit y for the symmetric kernel matrix k(x_i, x_j)"
         )
 
 
 def _initial_diagonal(src, check_finite):
+    name = src.name
     dtype = src.dtype
     real = np.finfo(dtype).dtype
     eps = np.finfo(dtype).eps
     diag = src.diagonal()
     if check_finite and not np.all(np.isfinite(diag)):
-        raise ValueError(nonfinite_message("A", "found on its diagonal"))
+        raise ValueError(nonfinite_message(name, "found on its diagonal"))
     if dtype.kind == "c":
         scale = np.abs(diag).max(initial=0.0)
         bad = np.abs(diag.imag) > _SYMMETRY * eps * scale
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"A must be Hermitian, but its diagonal entry A[{i}, {i}] = {diag[i]} is not real")
+            raise ValueError(f"{name} must be Hermitian, but its diagonal entry {name}[{i}, {i}] = {diag[i]} is not real")
         diag = diag.real
     diag = np.ascontiguousarray(diag, dtype=real)
     neg = diag < -_SYMMETRY * eps * diag.max(initial=0.0)
     if neg.any():
         i = int(np.flatnonzero(neg)[0])
-        raise ValueError(f"A must be positive semi-definite, but its diagonal entry A[{i}, {i}] = {diag[i]} < 0")
+        raise ValueError(
+            f"{name} must be positive semi-definite, but its diagonal entry {name}[{i}, {i}] = {diag[i]} < 0")
     np.maximum(diag, 0, out=diag)
     return diag
 
 
-def _not_finite():
-    return ValueError(nonfinite_message("A", "found in the entries read"))
+def _not_finite(name):
+    return ValueError(nonfinite_message(name, "found in the entries read"))
 
 
-def _not_psd(j, value):
+def _not_psd(name, j, value):
     return ValueError(
-        f"A must be positive semi-definite, but the residual diagonal at index {j} became {value:.3g} < 0 "
-        "(a Schur complement of A is indefinite)"
+        f"{name} must be positive semi-definite, but the residual diagonal at index {j} became {value:.3g} < 0 "
+        f"(a Schur complement of {name} is indefinite)"
     )
 
 
@@ -476,17 +484,18 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
             cand = _sample(d, m, rng)
         G = src.block(cand, cand)
         if check_finite and not np.all(np.isfinite(G)):
-            raise _not_finite()
+            raise _not_finite(src.name)
         if G.shape[0] > 1:
             if np.abs(G - G.conj().T).max() > _SYMMETRY * eps * float(diag0[cand].max()):
-                raise ValueError("A must be Hermitian, but A[s, t] != conj(A[t, s]) on a block of sampled pivots")
+                raise ValueError(f"{src.name} must be Hermitian, but {src.name}[s, t] != conj({src.name}[t, s]) "
+                                 "on a block of sampled pivots")
         FsT = np.ascontiguousarray(Ft[:i, cand].T)  # F[cand, :i]
         g0 = G.diagonal().real - _row_sq_norms(FsT)  # fresh residual diagonal
         tau = _noise_level(i, eps) * scale[cand]
         low = g0 < -_indefinite_level(i, eps) * scale[cand]
         if low.any():
             j = int(np.flatnonzero(low)[0])
-            raise _not_psd(int(cand[j]), float(g0[j]))
+            raise _not_psd(src.name, int(cand[j]), float(g0[j]))
         # a candidate already resolved (fresh residual at the noise level) is retired
         d[cand[g0 <= tau]] = 0.0
         u = np.zeros(cand.size) if method != "accelerated" else rng.random(cand.size)
@@ -507,7 +516,7 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
         pivots[i : i + a] = T
         i += a
         d[T] = 0.0
-        _settle_diagonal(d, scale, i, eps, check_finite)
+        _settle_diagonal(d, scale, i, eps, check_finite, src.name)
     return PivotedCholesky(
         pivots=pivots[:i].copy(),
         F=Ft[:i].T,
@@ -553,16 +562,16 @@ def _sample(d, m, rng):
     return idx.astype(np.intp, copy=False)
 
 
-def _settle_diagonal(d, scale, i, eps, check_finite):
+def _settle_diagonal(d, scale, i, eps, check_finite, name):
     """Check the updated residual diagonal, then clip rounding noise to 0."""
     if check_finite and not np.all(np.isfinite(d)):
-        raise _not_finite()
+        raise _not_finite(name)
     with np.errstate(invalid="ignore"):
         lo = d < -_indefinite_level(i, eps) * scale
     lo &= np.isfinite(d)  # with check_finite=False, NaN/inf are the caller's business
     if lo.any():
         j = int(np.flatnonzero(lo)[0])
-        raise _not_psd(j, float(d[j]))
+        raise _not_psd(name, j, float(d[j]))
     d[d <= _noise_level(i, eps) * scale] = 0.0
 
 

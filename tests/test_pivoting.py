@@ -66,8 +66,13 @@ def test_bad_calls(kernel):
     K, D = kernel
     with pytest.raises(ValueError, match="explicit rows/cols"):
         skeleton_approx(K, sampling="aca", rows=[0, 1], cols=[0, 1])
-    with pytest.raises(ValueError, match="same rows and columns"):
-        skeleton_approx(K, sampling="rpcholesky", n_rows=10, n_cols=12)
+    for sampling in ("rpcholesky", "aca"):  # one pivot is one row and one column
+        with pytest.raises(ValueError, match="as many rows as columns: n_rows=10 != n_cols=12"):
+            skeleton_approx(K, sampling=sampling, n_rows=10, n_cols=12)
+    with pytest.raises(ValueError, match="n_rows must be at least 1"):
+        skeleton_approx(K, sampling="aca", n_rows=0)
+    with pytest.raises(ValueError, match="X must be positive semi-definite"):
+        skeleton_approx(-np.eye(5), sampling="rpcholesky", n_rows=2)
     with pytest.raises(ValueError, match="number of pivots"):
         skeleton_approx(K, sampling="rpcholesky")
     with pytest.raises(ValueError, match="NumPy array or an entry oracle"):

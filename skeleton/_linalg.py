@@ -4,8 +4,7 @@ All rank decisions go through :func:`rank_from_singular_values`, whose default
 tolerance is NumPy's ``matrix_rank`` rule ``S.max() * max(M, N) * eps``, raised to the
 rounding level of the data when they were stored in a coarser precision than the
 computation's (:class:`InputRounding`).  Pseudo-inverses come from an SVD (never an
-explicit inverse), and are returned in factored form when the caller only needs to
-apply them.
+explicit inverse), and are applied in factored form.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ __all__ = [
     "default_rtol",
     "frobenius_norm",
     "rank_from_singular_values",
-    "truncated_pinv",
     "matmat",
     "rmatmat",
     "reserve_rows",
@@ -130,24 +128,6 @@ def power_of_two_scale(A, backend):
     if m == 0.0 or not math.isfinite(m):
         return 0
     return math.frexp(m)[1]
-
-
-def truncated_pinv(W, backend, *, tol=None, rank=None):
-    """Pseudo-inverse of the small matrix ``W`` from its SVD, truncated.
-
-    Keeps singular values above ``tol * s_max`` (default ``max(W.shape) * eps``), at
-    most ``rank`` of them: ``W^+ = V_k diag(1/s_k) U_k^H``. Returns ``(pinv, k)``.
-    """
-    xp = backend.xp
-    U, s, Vh = backend.svd(W)
-    s_host = backend.to_numpy(s)
-    k = rank_from_singular_values(s_host, W.shape, W.dtype, tol=tol, rank=rank)
-    if k == 0:
-        return xp.zeros((W.shape[1], W.shape[0]), dtype=W.dtype), 0
-    Vk = xp.conj(Vh[:k, :]).T
-    Uk = U[:, :k]
-    inv_s = xp.astype(1.0 / s[:k], W.dtype)
-    return (Vk * inv_s[None, :]) @ xp.conj(Uk).T, k
 
 
 def _is_linear_operator(A):

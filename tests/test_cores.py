@@ -161,3 +161,24 @@ def test_float16_data_cut_at_their_own_rounding(core, sampling):
         assert cur.error(X32) <= 3 * floor  # (the eps32 cut: up to 13x with these samples)
         # the same values given as float32 keep float32's cut-off
         assert skeleton_approx(X32, n_rows=k, n_cols=k, core=core, sampling=sampling, rng=0).core_rank > 8
+
+
+@pytest.mark.parametrize("side", ["columns", "rows", "both"])
+def test_optimal_core_with_rank_deficient_samples_is_C_U_R(side, dense_cur):
+    # a rank-deficient C (or R): its QR factor's extra columns are Householder's
+    # completion, not directions of C; projecting onto them gave an evaluation 27 %
+    # away from C U R (which it must be)
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((30, 25))
+    rows, cols = [0, 3, 5, 8, 11, 20], [1, 2, 4, 9]
+    if side in ("columns", "both"):
+        X[:, 2] = 2 * X[:, 1]
+    if side in ("rows", "both"):
+        X[5] = -X[0]
+    cur = skeleton_approx(X, rows=rows, cols=cols, core="optimal")
+    ref = dense_cur(X, rows, cols, "optimal")
+    assert cur.core_rank == {"columns": 3, "rows": 4, "both": 3}[side]
+    np.testing.assert_allclose(cur.to_array(), ref, rtol=0, atol=1e-13 * np.abs(ref).max())
+    np.testing.assert_allclose(cur.C @ cur.U @ cur.R, ref, rtol=0, atol=1e-13 * np.abs(ref).max())
+    L, Rt = cur.to_factors()
+    np.testing.assert_allclose(L @ Rt, ref, rtol=0, atol=1e-13 * np.abs(ref).max())

@@ -31,6 +31,7 @@ import warnings
 import numpy as np
 
 from ._backend import backend_for
+from ._linalg import frobenius_norm
 from ._validation import (
     check_choice,
     check_count,
@@ -144,8 +145,8 @@ def _report_empty_core(X, backend, scanned):
     matrix (ValueError) from a sample that missed the non-zeros (RuntimeWarning);
     without the scan only the warning is given, so as not to read all of ``X``.
     """
-    xp = backend.xp
-    if scanned and not bool(xp.any(X != 0)):
+    # (the norm works for every backend that scans, sparse included, at any scale)
+    if scanned and frobenius_norm(X, backend) == 0.0:
         raise ValueError("X is the zero matrix (rank 0): there is nothing to approximate")
     warnings.warn(
         "the sampled intersection X[rows][:, cols] is numerically zero, so the approximation is 0; "
@@ -320,6 +321,8 @@ def skeleton_approx(
         row_idx, col_idx, C, R, res, estimate = pivoted_approx(
             sampling, X, backend, dtype, rank=rank, n_rows=n_rows, n_cols=n_cols, rtol=rtol, atol=atol, core=core,
             tol=tol, rng=rng, check_finite=check_finite)
+        if res.rank == 0:
+            _report_empty_core(X, backend, check_finite and backend.scan_reads_all)
         return _result(C, R, row_idx, col_idx, res, core, (n, d), dtype, estimate)
     if rtol is not None or atol is not None:
         return _to_tolerance(X, backend, dtype, rank, rtol, atol, n_rows, n_cols, rows, cols, sampling, core, tol,

@@ -280,8 +280,10 @@ def noise(shape, norm, *, kind="gaussian", ord=2, density=0.01, dtype=np.float64
     Raises
     ------
     ValueError
-        If ``kind`` or ``ord`` is not one of the choices, ``norm`` is negative,
-        ``density`` outside ``(0, 1]``, or ``shape`` is not two positive integers.
+        If ``kind`` or ``ord`` is not one of the choices, ``norm`` is negative or
+        beyond what ``dtype`` can hold in entries of that size (they would under- or
+        overflow), ``density`` outside ``(0, 1]``, or ``shape`` is not two positive
+        integers.
     TypeError
         If ``norm`` or ``density`` is not a finite real number, an entry of ``shape``
         not an integer, or ``dtype`` not a float or complex dtype.
@@ -315,8 +317,17 @@ def noise(shape, norm, *, kind="gaussian", ord=2, density=0.01, dtype=np.float64
         count = max(1, int(round(density * E.size)))
         pos = rng.choice(E.size, size=count, replace=False)
         E.flat[pos] = rng.standard_normal(count)
-    current = np.linalg.norm(E, 2 if ord == 2 else "fro")
-    return (E * (norm / current)).astype(dtype)
+    which = 2 if ord == 2 else "fro"
+    current = np.linalg.norm(E, which)
+    with np.errstate(over="ignore", under="ignore"):  # reported below, naming norm
+        out = (E * (norm / current)).astype(dtype)
+    got = np.linalg.norm(out.astype(np.complex128 if dtype.kind == "c" else np.float64), which)
+    if norm > 0 and not abs(got - norm) <= 8 * np.sqrt(E.size) * np.finfo(dtype).eps * norm:
+        raise ValueError(
+            f"norm={norm!r} is outside the range of {dtype}: its entries would under- or overflow "
+            f"(the matrix would have norm {got:.3g})"
+        )
+    return out
 
 
 def __getattr__(name):

@@ -37,7 +37,7 @@ import warnings
 import numpy as np
 
 from .approximation import ErrorEstimate
-from ._validation import check_count
+from ._validation import check_count, nonfinite_message
 from .cores import Core, compute_core
 
 __all__ = ["PIVOTING"]
@@ -120,6 +120,10 @@ def pivoted_approx(sampling, X, backend, dtype, *, rank, n_rows, n_cols, rtol, a
         return _to_tolerance(sampling, X, backend, dtype, rank=rank, n_rows=n_rows, n_cols=n_cols, rtol=rtol,
                              atol=atol, core=core, tol=tol, rng=rng, check_finite=check_finite)
     k = _pivot_count(n_rows, n_cols, rank, sampling)
+    if check_finite and backend.scan_reads_all and not backend.all_finite(X):
+        # as for the other rules, the check reads all of an array (the factorisations
+        # themselves check only what they read, which is all an oracle allows)
+        raise ValueError(nonfinite_message("X"))
     if sampling == "rpcholesky":
         res = factor_psd(X, "X", k, None, "accelerated", None, rng, check_finite)
         out = _rpcholesky_result(res, X, backend, dtype)

@@ -215,9 +215,12 @@ def skeleton_approx(
         The core matrix ``U`` (:mod:`skeleton.cores`). ``"optimal"`` reads all of ``X``.
     tol : float, optional
         Explicit regularisation: relative singular-value cut-off of the core (values
-        of the intersection below ``tol * sigma_max`` are dropped). Default: the
-        :math:`\epsilon`-level cut ``max(k_r, k_c) * eps`` of
-        :func:`scipy.linalg.pinv`, which the stable evaluation makes safe.
+        of the intersection below ``tol * sigma_max`` are dropped), in ``[0, 1)``.
+        Default: the :math:`\epsilon`-level cut ``max(k_r, k_c) * eps`` of
+        :func:`scipy.linalg.pinv`, which the stable evaluation makes safe; for
+        float16 data at least their own rounding level (as for
+        :func:`skeleton.incoherence`'s ``tol``), so that the rounding of the data is
+        not inverted.
     rng : {None, int, numpy.random.Generator, numpy.random.SeedSequence}, optional
         Random state of the random selection rules, sketches and error probes.
     check_finite : bool, default True

@@ -177,7 +177,7 @@ def leverage_scores(X, rank=None, *, tol=None, method="exact", rng=None, check_f
     rank : int, optional
         Rank ``r`` of the singular subspaces; default the numerical rank.
     tol : float, optional
-        Relative cut-off for the numerical rank when ``rank`` is None.
+        Relative cut-off for the numerical rank when ``rank`` is None, in ``[0, 1)``.
     method : {"exact", "randomized"}
         Full thin SVD, or a randomized range finder.
     rng : {None, int, numpy.random.Generator}, optional
@@ -244,8 +244,12 @@ def incoherence(
         Appendix E). ``None``: the numerical rank, the number of singular values above
         ``tol * sigma_max``.
     tol : float, optional
-        Relative cut-off for the numerical rank when ``rank`` is None. Default
-        ``max(n, d) * eps`` as :func:`numpy.linalg.matrix_rank`.
+        Relative cut-off for the numerical rank when ``rank`` is None, in ``[0, 1)``.
+        Default ``max(n, d) * eps`` of the working dtype, as
+        :func:`numpy.linalg.matrix_rank`; for float16 data (computed in float32) at
+        least their own rounding level :math:`u\|X\|_F/\sigma_1`, :math:`u = 2^{-11}`
+        (``skeleton._linalg.InputRounding``), which ``max(n, d)`` times float16's eps
+        would exceed 1 from 1024 rows on.
     method : {"exact", "randomized"}
         ``"exact"``: a full thin SVD, :math:`O(nd\min(n,d))`. ``"randomized"``: a
         randomized range finder with ``oversample`` extra columns and ``n_iter``
@@ -274,7 +278,11 @@ def incoherence(
     ------
     ValueError
         ``X`` not 2-D, empty, non-finite, the zero matrix (rank 0), ``rank`` outside
-        ``[1, min(n, d)]``, unknown ``method``.
+        ``[1, min(n, d)]``, ``tol`` outside ``[0, 1)`` (or NaN), negative ``rtol``,
+        ``oversample`` or ``n_iter``, unknown ``method``.
+    TypeError
+        Non-numeric ``X``; non-integer ``rank``, ``oversample`` or ``n_iter``; a
+        non-real (or bool) ``tol`` or ``rtol``; a bad ``rng``.
 
     Warns
     -----
@@ -312,7 +320,10 @@ def incoherence(
     Frobenius norm of the tail beyond rank r exceeds :math:`\sigma_r` (a gap of 10
     over thousands of noise directions), where all ``n_iter`` iterations run. Passes
     over ``X``: one scan, then ``2 q + 3`` when the bound accepts after ``q``
-    iterations, ``2 n_iter + 2`` otherwise.
+    iterations, ``2 n_iter + 2`` otherwise.  The bound is scale-invariant: lengths
+    are measured in units of :math:`\|X\|_F`, and where :math:`\|X\|_F^2` itself
+    under- or overflows (entries beyond about 1e+-100) ``X`` is first divided by a
+    power of two, exactly (one more pass and a copy, in that range only).
 
     *Mixed precision.* For a double-precision ``X`` with ``rank`` given and
     ``n_iter >= 1``, the first sketch :math:`X\Omega` is formed in single precision in

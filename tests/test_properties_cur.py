@@ -113,7 +113,7 @@ def run(X, kw, seed):
 
 @pytest.mark.parametrize("sampling", SAMPLINGS)
 @pytest.mark.parametrize("dtype", ALL_DTYPES, ids=lambda t: np.dtype(t).name)
-@profile(8)
+@profile(12)
 @given(data=st.data(), core=st.sampled_from(CORES), seed=st.integers(0, 2**32 - 1))
 def test_fixed_counts(sampling, dtype, data, core, seed):
     if sampling == "rpcholesky" and dtype not in PSD_DTYPES:

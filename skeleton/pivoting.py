@@ -20,10 +20,11 @@ the record; ``core="optimal"`` replaces the factorisation's own core by
 
 Tolerance mode.  For rpcholesky the residual :math:`E = X - FF^H` is positive
 semi-definite, so :math:`\|E\|_F \le \operatorname{tr} E` (since
-:math:`|E_{ij}|^2 \le E_{ii}E_{jj}`): asking rpcholesky for a trace error of
-:math:`\mathrm{rtol}\,\|X\|_F / \operatorname{tr} X` meets the Frobenius tolerance
-for certain, given :math:`\|X\|_F` (exact where X is scanned; for an entry oracle a
-lower confidence limit from held-out entries).  ACA's own stopping rule is a
+:math:`|E_{ij}|^2 \le E_{ii}E_{jj}`), and :math:`\|X\|_F \ge \|F^H F\|_F` for any
+partial factor (:math:`\|B + E\|_F^2 \ge \|B\|_F^2` for positive semi-definite
+:math:`B, E`): a first factor to 1 % trace error gives that lower bound, and asking
+rpcholesky for a trace error of :math:`\mathrm{rtol}\,\|F^H F\|_F / \operatorname{tr} X`
+then meets the Frobenius tolerance for certain (``confidence`` 1).  ACA's own stopping rule is a
 heuristic, so its result is checked with the estimators of :mod:`skeleton.tolerance`
 and ACA is rerun with a ten times smaller tolerance, up to three times, while the
 bound is not met.
@@ -43,6 +44,8 @@ __all__ = ["PIVOTING"]
 
 PIVOTING = ("rpcholesky", "aca")
 _ACA_RETRIES = 3
+# relative trace error of the first factor that bounds ||X||_F from below
+_COARSE = 1e-2
 
 
 def _pivot_count(n_rows, n_cols, rank, sampling):
@@ -147,11 +150,17 @@ def _to_tolerance(sampling, X, backend, dtype, *, rank, n_rows, n_cols, rtol, at
         from .rpcholesky import _initial_diagonal
 
         trace = float(np.sum(_initial_diagonal(EntrySource(X, "X"), check_finite), dtype=np.float64))
+        # ||X||_F >= ||F^H F||_F for any partial Cholesky factor (X - F F^H is PSD), so
+        # a first, coarse factor gives a certain lower bound on ||X||_F
+        coarse = rpcholesky(X, cap, rtol=_COARSE, rng=rng, check_finite=check_finite)
+        norm_sure = float(np.linalg.norm(coarse.F.conj().T @ coarse.F)) if coarse.rank else 0.0
+        target = max(atol or 0.0, (rtol or 0.0) * max(norm_sure, norm_low if estimator.exact else 0.0))
         rt = min(0.5, target / trace) if trace > 0 else 0.5
         res = rpcholesky(X, cap, rtol=rt, rng=rng, check_finite=check_finite)
         out = _with_core(_rpcholesky_result(res, X, backend, dtype), core, X, rank, tol, backend)
         est, _, _ = estimator.estimate(out[4].factors, delta)
         bound = res.trace_error * trace  # ||E||_F <= tr E for the PSD residual
+        norm_low = max(norm_sure, norm_low if estimator.exact else 0.0)
         method = f"trace of the residual (bound), {estimator.method} (estimate)"
     else:
         rt = min(0.5, max(target / max(estimator.norm, 1e-300), 1e-15) / 2)
@@ -170,7 +179,9 @@ def _to_tolerance(sampling, X, backend, dtype, *, rank, n_rows, n_cols, rtol, at
     estimate = ErrorEstimate(
         estimate=est / norm if norm > 0 else 0.0,
         bound=bound / norm_low if norm_low > 0 else math.inf,
-        absolute=est, absolute_bound=bound, confidence=CONFIDENCE, method=method,
+        absolute=est, absolute_bound=bound, method=method,
+        # the trace bound and the lower bound on ||X||_F are certain
+        confidence=1.0 if sampling == "rpcholesky" else estimator.confidence,
         samples=N_PROBES if estimator.method == "gaussian probes" else int(estimator.block.size),
         norm=norm, norm_exact=estimator.exact)
     return (*out, estimate)

@@ -95,10 +95,10 @@ def finish(fig, axes, path, *, title=None, xlabel=None, ylabel=None, verdicts=()
             handles.append(Line2D([], [], **CLAIM_STYLE))
             labels.append(claim_label)
         if handles and legend_below:
-            fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=min(4, len(handles)),
+            fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=min(4, len(handles)),
                        bbox_to_anchor=(0.5, 0.0))
         elif handles:
-            axes[0].legend(handles, labels, fontsize=7, loc="best")
+            axes[0].legend(handles, labels, fontsize=8, loc="best")
     if title:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()

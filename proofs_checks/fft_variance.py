@@ -179,7 +179,7 @@ def figure(results, p, entries, path):
     axes[1].plot(u, [inverse_var_exact(int(n), 1 / n) for n in u], "k:", label="corrected (2n-2)/n^3")
     for ax in axes:
         size_axis(ax, u)
-        ax.set_yscale("log"); ax.legend(fontsize=7)
+        ax.set_yscale("log"); ax.legend(fontsize=8)
     axes[0].set_title(f"forward FFT of N(0,1): {fwd.verdict}", fontsize=9)
     axes[1].set_title(f"irfft of parts with variance 1/n: {inv.verdict}", fontsize=9)
     axes[0].set_ylabel("E|X_f|^2"); axes[1].set_ylabel("Var(k_t)")

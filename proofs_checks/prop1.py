@@ -317,7 +317,7 @@ def figure(results, p, entries, path):
     size_axis(ax, p["ns"])
     ax.set_yscale("log"); ax.set_xlabel("n")
     ax.set_ylabel("||X - CUR|| / claimed rate"); ax.set_title("c = 1: ratio (dashed: C)", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8)
     finish(fig, axes, path, title="Prop. 1: failure rate at a fixed constant vs n",
            verdicts=verdicts, claim_label="claimed decay n^-2 (from the first rate) / constant C")
 

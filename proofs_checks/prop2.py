@@ -463,7 +463,7 @@ def figure(results, p, entries, path):
             labels.append(f"{conv}\n{law}")
         ax.axhline(DELTA, color="k", ls="--", lw=1.2)
         ax.set_xticks([3 * j + 0.5 for j in range(len(LAWS))])
-        ax.set_xticklabels(labels, fontsize=7)
+        ax.set_xticklabels(labels, fontsize=8)
         ax.set_yscale("log")
         ax.set_ylim(1e-5, 1.5)
         ax.set_title(f"{q.replace('_', ' ')}: printed bound (plain) vs corrected (hatched), worst cell", fontsize=9)

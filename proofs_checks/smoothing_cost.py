@@ -210,8 +210,8 @@ def figure(results, p, entries, path):
     axes[0].plot(x, [r["cfg"][1] + r["cfg"][2] for r in counts], "k_", ms=14, mew=2, label="claimed r + d")
     axes[0].plot(x, [3 * r["cfg"][1] for r in counts], "kx", ms=7, label="claimed 3d")
     axes[0].set_xticks(x)
-    axes[0].set_xticklabels([f"{c['cfg'][0]},{c['cfg'][1]},{c['cfg'][2]}" for c in counts], rotation=60, fontsize=7)
-    axes[0].set_xlabel("configuration n, d, r"); axes[0].set_ylabel("1-D transforms"); axes[0].legend(fontsize=7)
+    axes[0].set_xticklabels([f"{c['cfg'][0]},{c['cfg'][1]},{c['cfg'][2]}" for c in counts], rotation=60, fontsize=8)
+    axes[0].set_xlabel("configuration n, d, r"); axes[0].set_ylabel("1-D transforms"); axes[0].legend(fontsize=8)
     times = [r for r in results if r["kind"] == "time"]
     verdicts = [by[f"{ID}.count_eq3"].verdict, by[f"{ID}.count_eq2"].verdict]
     if times:
@@ -223,7 +223,7 @@ def figure(results, p, entries, path):
         axes[1].scatter(ns, [r["t_full"] for r in times], marker="^", color="0.7", label="full form (3d)")
         size_axis(axes[1], ns)
         axes[1].set_yscale("log"); axes[1].set_xlabel("n")
-        axes[1].set_ylabel("seconds (1 thread)"); axes[1].legend(fontsize=7)
+        axes[1].set_ylabel("seconds (1 thread)"); axes[1].legend(fontsize=8)
     finish(fig, axes, path, title="Smoothing cost: transforms counted and timed", verdicts=verdicts, legend=False)
 
 

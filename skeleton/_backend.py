@@ -87,6 +87,10 @@ class Backend:
         """Whether every entry of X is finite (one pass over X)."""
         return bool(self.xp.all(self.xp.isfinite(X)))
 
+    def any_nonzero(self, X):
+        """Whether X has a non-zero entry (one pass over X)."""
+        return bool(self.xp.any(X != 0))
+
     def sum_squares(self, X):
         """``||X||_F^2`` as a Python float, accumulated in float64 (integers are
         squared after the cast, so they cannot wrap); NaN or inf when X holds either."""
@@ -161,6 +165,11 @@ class Backend:
         if check_finite and not self.all_finite(X):
             return None, None, False
         return self.take(X, None, cols, dtype), self.take(X, rows, None, dtype), True
+
+    def scan_take_norms(self, X, rows, cols, dtype, check_finite=True):
+        """:meth:`scan_take` and ``(||C||_F^2, ||R||_F^2)`` where the gather gives them
+        for free (None here: the caller computes them from C and R)."""
+        return (*self.scan_take(X, rows, cols, dtype, check_finite), None)
 
     def row_block(self, X, i0, i1, dtype):
         """Rows ``i0:i1`` of X in ``dtype``, in memory (for blockwise reductions)."""
@@ -269,6 +278,13 @@ class NumpyBackend(Backend):
         from ._kernels import scan_gather
 
         return scan_gather(X, rows, cols, dtype, check_finite)
+
+    def scan_take_norms(self, X, rows, cols, dtype, check_finite=True):
+        if type(self).scan_take is not NumpyBackend.scan_take:  # a subclass reads X its own way
+            return Backend.scan_take_norms(self, X, rows, cols, dtype, check_finite)
+        from ._kernels import scan_gather
+
+        return scan_gather(X, rows, cols, dtype, check_finite, sums=True)
 
     def svd(self, A):
         return np.linalg.svd(A, full_matrices=False)

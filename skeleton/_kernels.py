@@ -94,10 +94,12 @@ if _HAVE_NUMBA:
         return _sum_squares_into(X, np.empty((1, 1), dtype=X.dtype), False)
 
     @numba.njit(parallel=True, nogil=True, cache=True)
-    def _scan_gather(X, row_pos, cols, C, R, check):  # pragma: no cover - compiled
+    def _scan_gather(X, row_pos, cols, C, R, check, sq):  # pragma: no cover - compiled
         """One pass over the rows of C-ordered X: count rows holding NaN/inf (when
         ``check``), copy ``X[i, cols]`` into ``C[i]`` and, for sampled rows
-        (``row_pos[i] >= 0``), ``X[i]`` into ``R[row_pos[i]]``."""
+        (``row_pos[i] >= 0``), ``X[i]`` into ``R[row_pos[i]]``; ``sq[i]`` gets the
+        squared norms of what row ``i`` gave to C and to R (in float64, while the
+        entries are in registers: the norms the core needs cost no pass)."""
         n, d = X.shape
         k = cols.shape[0]
         bad = 0
@@ -106,12 +108,24 @@ if _HAVE_NUMBA:
             if check:
                 if _row_nonfinite(row):
                     bad += 1
+            acc = 0.0
             for jj in range(k):
-                C[i, jj] = row[cols[jj]]
+                v = row[cols[jj]]
+                C[i, jj] = v
+                a = np.float64(v.real)
+                b = np.float64(v.imag)
+                acc += a * a + b * b
+            sq[i, 0] = acc
             p = row_pos[i]
+            acc = 0.0
             if p >= 0:
                 for j in range(d):
-                    R[p, j] = row[j]
+                    v = row[j]
+                    R[p, j] = v
+                    a = np.float64(v.real)
+                    b = np.float64(v.imag)
+                    acc += a * a + b * b
+            sq[i, 1] = acc
         return bad
 
 
@@ -202,7 +216,7 @@ def gather(X, rows=None, cols=None, dtype=None):
     return np.ascontiguousarray(out)
 
 
-def scan_gather(X, rows, cols, dtype, check_finite=True):
+def scan_gather(X, rows, cols, dtype, check_finite=True, sums=False):
     """``(C, R, finite)``: ``C = X[:, cols]``, ``R = X[rows, :]`` (C-ordered, in
     ``dtype``) and whether ``X`` is all finite, from one pass over ``X``.
 
@@ -211,6 +225,8 @@ def scan_gather(X, rows, cols, dtype, check_finite=True):
     goes through the fused numba kernel; anything else through a finiteness scan and
     :func:`gather`.  ``rows`` and ``cols`` are validated, duplicate-free index arrays.
     When ``X`` is not finite, ``C`` and ``R`` are returned unfilled (``None``).
+    With ``sums=True`` a fourth item: ``(||C||_F^2, ||R||_F^2)`` in float64 from the
+    fused kernel, or None where it did not run.
     """
     base = np.asarray(X)
     rows = np.asarray(rows, dtype=np.intp)
@@ -224,19 +240,24 @@ def scan_gather(X, rows, cols, dtype, check_finite=True):
         if _numba_ok(base):
             row_pos = np.full(n, -1, dtype=np.intp)
             row_pos[rows] = np.arange(rows.size)
-            bad = _scan_gather(base, row_pos, cols, C, R, bool(check_finite))
+            sq = np.empty((n, 2))
+            bad = _scan_gather(base, row_pos, cols, C, R, bool(check_finite), sq)
+            norms = (float(sq[:, 0].sum()), float(sq[:, 1].sum()))
         else:
             # Fortran order: X.T is C-ordered, with the roles of rows and columns
             # swapped; write straight through transposed views of C and R.
             col_pos = np.full(d, -1, dtype=np.intp)
             col_pos[cols] = np.arange(cols.size)
-            bad = _scan_gather(base.T, col_pos, rows, R.T, C.T, bool(check_finite))
+            sq = np.empty((d, 2))
+            bad = _scan_gather(base.T, col_pos, rows, R.T, C.T, bool(check_finite), sq)
+            norms = (float(sq[:, 1].sum()), float(sq[:, 0].sum()))
         if bad:
-            return None, None, False
-        return C, R, True
+            return (None, None, False, None) if sums else (None, None, False)
+        return (C, R, True, norms) if sums else (C, R, True)
     if check_finite and not all_finite(X):
-        return None, None, False
-    return gather(X, None, cols, dtype), gather(X, rows, None, dtype), True
+        return (None, None, False, None) if sums else (None, None, False)
+    out = gather(X, None, cols, dtype), gather(X, rows, None, dtype), True
+    return (*out, None) if sums else out
 
 
 def scan_sketch(X, Omega):

@@ -62,6 +62,9 @@ class SparseBackend(NumpyBackend):
     def all_finite(self, X):
         return bool(np.isfinite(self._stored(X)).all())
 
+    def any_nonzero(self, X):
+        return bool(np.any(self._stored(X)))
+
     def sum_squares(self, X):
         data = self._stored(X)
         parts = (data.real, data.imag) if np.iscomplexobj(data) else (data,)
@@ -147,6 +150,9 @@ class OperatorBackend(NumpyBackend):
 
     def all_finite(self, X):
         return True  # checked on the sampled rows and columns (scan_take)
+
+    def any_nonzero(self, X):
+        return True  # unknown without reading it all: the caller then only warns
 
     def finite_sum_squares(self, X):
         return True, None

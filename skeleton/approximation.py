@@ -36,7 +36,9 @@ class ErrorEstimate:
     absolute, absolute_bound : float
         The same for the absolute error :math:`\|X - \hat X\|_F`.
     confidence : float
-        The probability with which the bounds hold.
+        The probability with which the bounds hold; NaN for ``"held-out entries"``,
+        whose bound is a normal approximation that assumes a residual spread over many
+        rows and columns (:mod:`skeleton.tolerance`).
     method : str
         How the estimate was obtained: ``"gaussian probes"`` (``samples`` Gaussian
         vectors, :math:`\|(X - \hat X) G\|_F^2 / p`) or ``"held-out entries"`` (a

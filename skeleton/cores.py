@@ -204,12 +204,20 @@ def _svd_of_intersection(W, core, rank, tol, backend):
     return Uw[:, :k], s_host, Vh[:k, :], k
 
 
-def _naive_is_accurate(C, R, s_host, k, backend, dtype):
+def _fro(A, sq, backend):
+    """``||A||_F`` from a measured sum of squares when it is safe, else computed."""
+    if sq is not None and 1e-200 <= sq <= 1e200:
+        return math.sqrt(sq)
+    return frobenius_norm(A, backend)
+
+
+def _naive_is_accurate(C, R, s_host, k, backend, dtype, norms=None):
     """Whether ``(C U) R`` is accurate to what the approximation allows (module docstring)."""
     eps = _eps(dtype)
     s0 = float(s_host[0])
-    c = frobenius_norm(C, backend) / s0  # scaled by s0 so that nothing overflows
-    r = frobenius_norm(R, backend) / s0
+    sc, sr = norms if norms is not None else (None, None)
+    c = _fro(C, sc, backend) / s0  # scaled by s0 so that nothing overflows
+    r = _fro(R, sr, backend) / s0
     rounding = eps * c * r * s0 / float(s_host[k - 1])
     dropped = float(np.sqrt(np.sum((s_host[k:] / s0) ** 2))) if k < s_host.size else 0.0
     return rounding <= max(_FAST_FRACTION * dropped, _FAST_FLOOR * eps * max(c, r))
@@ -288,20 +296,21 @@ def _range_and_pinv(A, backend):
     return Q @ Ut[:, :k], xp.conj(Vh[:k, :]).T * inv_s[None, :], k
 
 
-def compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend):
+def compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend, norms=None):
     """The :class:`Core` of ``core`` for the sampled ``C``, ``R`` (module docstring).
 
     ``X`` is read only by ``core="optimal"``; ``tol=None`` means the eps-level cut (of
-    ``X``'s own precision where that is the coarser, :class:`~skeleton._linalg.InputRounding`).
+    ``X``'s own precision where that is the coarser, :class:`~skeleton._linalg.InputRounding`);
+    ``norms``, when the gather measured them, is ``(||C||_F^2, ||R||_F^2)``.
     Small factorisations run on one BLAS thread (:func:`skeleton._blas.single_threaded_blas`).
     """
     n, kc = C.shape
     kr, d = R.shape
     with single_threaded_blas(flops=2.0 * (n * kc * kc + d * kr * kr)):
-        return _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend)
+        return _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend, norms)
 
 
-def _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend):
+def _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend, norms):
     dtype = C.dtype
     if core == "optimal":  # (tol regularises the intersection, which this core does not use)
         return _optimal(C, R, X, backend)
@@ -319,7 +328,7 @@ def _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend):
         return Core(U=U, rank=0, factors=(C, U, R), evaluation="direct")
     inv_s = xp.astype(backend.asarray(1.0 / s_host[:k]), dtype)
     U = (xp.conj(Vhk).T * inv_s[None, :]) @ xp.conj(Uk).T
-    if _naive_is_accurate(C, R, s_host, k, backend, dtype):
+    if _naive_is_accurate(C, R, s_host, k, backend, dtype, norms):
         return Core(U=U, rank=k, factors=(C, U, R), evaluation="direct")
     # the plain form Q (Q_I)^+ R unless a truncation was asked for
     project = (core == "truncated" and rank is not None) or tol is not None

@@ -31,7 +31,6 @@ import warnings
 import numpy as np
 
 from ._backend import backend_for
-from ._linalg import frobenius_norm
 from ._validation import (
     check_choice,
     check_count,
@@ -145,8 +144,7 @@ def _report_empty_core(X, backend, scanned):
     matrix (ValueError) from a sample that missed the non-zeros (RuntimeWarning);
     without the scan only the warning is given, so as not to read all of ``X``.
     """
-    # (the norm works for every backend that scans, sparse included, at any scale)
-    if scanned and frobenius_norm(X, backend) == 0.0:
+    if scanned and not backend.any_nonzero(X):
         raise ValueError("X is the zero matrix (rank 0): there is nothing to approximate")
     warnings.warn(
         "the sampled intersection X[rows][:, cols] is numerically zero, so the approximation is 0; "
@@ -340,15 +338,16 @@ def skeleton_approx(
     row_idx, col_idx, C = select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype)
     # (an entry oracle's all_finite reads nothing: its C and R are checked as read)
     check_in_take = check_finite and (not scan_first or not backend.scan_reads_all)
+    norms = None
     if C is None:
-        C, R, finite = backend.scan_take(X, row_idx, col_idx, dtype, check_in_take)
+        C, R, finite, norms = backend.scan_take_norms(X, row_idx, col_idx, dtype, check_in_take)
     else:  # the rule read C to choose the rows
         R = backend.take(X, row_idx, None, dtype)
         xp = backend.xp
         finite = not check_in_take or bool(xp.all(xp.isfinite(C)) and xp.all(xp.isfinite(R)))
     if not finite:
         raise ValueError(nonfinite_message("X"))
-    res = compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend)
+    res = compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend, norms=norms)
     if res.rank == 0:
         _report_empty_core(X, backend, check_finite and backend.scan_reads_all)
     return _result(C, R, row_idx, col_idx, res, core, (n, d), dtype)

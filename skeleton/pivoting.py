@@ -20,10 +20,11 @@ the record; ``core="optimal"`` replaces the factorisation's own core by
 
 Tolerance mode.  For rpcholesky the residual :math:`E = X - FF^H` is positive
 semi-definite, so :math:`\|E\|_F \le \operatorname{tr} E` (since
-:math:`|E_{ij}|^2 \le E_{ii}E_{jj}`): asking rpcholesky for a trace error of
-:math:`\mathrm{rtol}\,\|X\|_F / \operatorname{tr} X` meets the Frobenius tolerance
-for certain, given :math:`\|X\|_F` (exact where X is scanned; for an entry oracle a
-lower confidence limit from held-out entries).  ACA's own stopping rule is a
+:math:`|E_{ij}|^2 \le E_{ii}E_{jj}`), and :math:`\|X\|_F \ge \|F^H F\|_F` for any
+partial factor (:math:`\|B + E\|_F^2 \ge \|B\|_F^2` for positive semi-definite
+:math:`B, E`): a first factor to 1 % trace error gives that lower bound, and asking
+rpcholesky for a trace error of :math:`\mathrm{rtol}\,\|F^H F\|_F / \operatorname{tr} X`
+then meets the Frobenius tolerance for certain (``confidence`` 1).  ACA's own stopping rule is a
 heuristic, so its result is checked with the estimators of :mod:`skeleton.tolerance`
 and ACA is rerun with a ten times smaller tolerance, up to three times, while the
 bound is not met.
@@ -37,6 +38,8 @@ import warnings
 import numpy as np
 
 from .approximation import ErrorEstimate
+from ._backend import backend_for
+from ._linalg import frobenius_norm
 from ._validation import check_count, nonfinite_message
 from .cores import Core, compute_core
 
@@ -45,6 +48,8 @@ __all__ = ["PIVOTING"]
 PIVOTING = ("rpcholesky", "aca")
 _ACA_RETRIES = 3
 _TINY = float(np.finfo(np.float64).tiny)
+# relative trace error of the first factor that bounds ||X||_F from below
+_COARSE = 1e-2
 
 
 def _pivot_count(n_rows, n_cols, rank, sampling):
@@ -160,12 +165,20 @@ def _to_tolerance(sampling, X, backend, dtype, *, rank, n_rows, n_cols, rtol, at
         from .rpcholesky import _initial_diagonal
 
         trace = float(np.sum(_initial_diagonal(EntrySource(X, "X"), check_finite), dtype=np.float64))
+        # ||X||_F >= ||F^H F||_F for any partial Cholesky factor (X - F F^H is PSD), so
+        # a first, coarse factor gives a certain lower bound on ||X||_F (its norm taken
+        # free of under- and overflow: at 1e-200 the plain sum of squares is 0)
+        coarse = factor_psd(X, "X", cap, _COARSE, "accelerated", None, rng, check_finite)
+        FhF = coarse.F.conj().T @ coarse.F
+        norm_sure = frobenius_norm(FhF, backend_for(FhF)) if coarse.rank else 0.0
+        target = max(atol or 0.0, (rtol or 0.0) * max(norm_sure, norm_low if estimator.exact else 0.0))
         # (floored at the smallest normal number: rpcholesky's rtol must be positive)
         rt = min(0.5, max(target / trace, _TINY)) if trace > 0 else 0.5
         res = factor_psd(X, "X", cap, rt, "accelerated", None, rng, check_finite)
         out = _with_core(_rpcholesky_result(res, X, backend, dtype), core, X, rank, tol, backend)
         est, _, _ = estimator.estimate(out[4].factors, delta)
         bound = res.trace_error * trace  # ||E||_F <= tr E for the PSD residual
+        norm_low = max(norm_sure, norm_low if estimator.exact else 0.0)
         method = f"trace of the residual (bound), {estimator.method} (estimate)"
     else:
         rt = min(0.5, max(target / max(estimator.norm, _TINY), 1e-15) / 2)
@@ -184,7 +197,9 @@ def _to_tolerance(sampling, X, backend, dtype, *, rank, n_rows, n_cols, rtol, at
     estimate = ErrorEstimate(
         estimate=est / norm if norm > 0 else 0.0,
         bound=bound / norm_low if norm_low > 0 else math.inf,
-        absolute=est, absolute_bound=bound, confidence=CONFIDENCE, method=method,
+        absolute=est, absolute_bound=bound, method=method,
+        # the trace bound and the lower bound on ||X||_F are certain
+        confidence=1.0 if sampling == "rpcholesky" else estimator.confidence,
         samples=N_PROBES if estimator.method == "gaussian probes" else int(estimator.block.size),
         norm=norm, norm_exact=estimator.exact)
     return (*out, estimate)

@@ -27,13 +27,18 @@ is read with the finiteness scan where X can be scanned, and estimated from
 :math:`\|Y\|_F` (with its own quantile) for a LinearOperator.
 
 *Held-out entries* (entry oracles, which cannot be multiplied).  A uniformly random
-block :math:`X_{S,T}` of up to 128 x 128 entries, read once, gives
+block :math:`X_{S,T}` of up to 256 x 256 entries, read once, gives
 :math:`\frac{nd}{|S||T|}\|(X - \hat X)_{S,T}\|_F^2`, unbiased for
 :math:`\|X - \hat X\|_F^2`, and the same for :math:`\|X\|_F^2`. The bound is the
 larger of the normal-approximation upper confidence limits of the mean over the
-block's rows and over its columns (each an i.i.d. sample given the other); unlike the
-probe bound it assumes the residual is spread over many entries, as it is for smooth
-kernels, and can be fooled by a residual concentrated in a few rows and columns.
+block's rows and over its columns (each an i.i.d. sample given the other).  Unlike the
+probe bound this is not a guarantee (``ErrorEstimate.confidence`` is NaN): it
+assumes the residual is spread over many rows and columns, as it is after pivoted
+selection on a smooth kernel, and is fooled by a residual concentrated in a few rows
+- uniform samples of a kernel matrix leave exactly that, the points far from every
+sampled one (measured in ``docs/benchmarks/tolerance.md``: most trials miss the
+tolerance there). For positive semi-definite oracles ``sampling="rpcholesky"``
+carries a certified bound instead (:mod:`skeleton.pivoting`).
 
 Growth.  The sample starts at 16 rows and columns (``rank + 10`` when ``rank`` is
 given) and grows by a factor between 1.25 and 2, chosen by extrapolating the decay of
@@ -70,7 +75,7 @@ CONFIDENCE = 0.99
 N_PROBES = 32
 # the longer side's samples per sample of the shorter side (row oversampling)
 OVERSAMPLE = 1.25
-HELD_OUT_BLOCK = 128
+HELD_OUT_BLOCK = 256
 _GROWTH = (1.25, 2.0)
 _START = 16
 # growth stops when three estimates in a row improved by less than this factor
@@ -95,6 +100,7 @@ def _apply(factors, G):
 
 class _ProbeEstimator:
     method = "gaussian probes"
+    confidence = CONFIDENCE
 
     def __init__(self, X, backend, dtype, rng, fro):
         d = X.shape[1]
@@ -120,6 +126,8 @@ class _ProbeEstimator:
 
 class _HeldOutEstimator:
     method = "held-out entries"
+    # a normal approximation, not a guarantee (module docstring): no confidence is claimed
+    confidence = float("nan")
 
     def __init__(self, X, backend, dtype, rng, check):
         n, d = X.shape
@@ -308,7 +316,7 @@ def fit_to_tolerance(X, backend, dtype, *, rtol, atol, rank, sampling, core, tol
         bound=bound / norm_low if norm_low > 0 else float("inf"),
         absolute=est,
         absolute_bound=bound,
-        confidence=CONFIDENCE,
+        confidence=estimator.confidence,
         method=estimator.method,
         samples=N_PROBES if estimator.method == "gaussian probes" else int(estimator.block.size),
         norm=norm,

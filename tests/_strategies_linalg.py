@@ -8,7 +8,9 @@ any layout (C or Fortran order, a strided view, a view with negative strides) an
 where asked, a scale ``2**k`` (k = +-664, about 1e+-200, for float64 and complex128;
 +-40 for float32 and complex64): powers of two, so that the scaled matrix is the same
 matrix exactly and a scale-equivariant routine must give exactly scaled results up to
-its own rounding.  Structured draws give a matrix of known exact rank (a product of
+its own rounding.  Entries below 2**-300 (subnormal data in single precision) are set
+to zero before scaling: there, 1/sigma of a sample overflows, which no routine
+promises to survive.  Structured draws give a matrix of known exact rank (a product of
 small integer factors, exact in every dtype), a low-rank product rounded to the dtype
 (noise at the data's precision: what float16's rank cut-off is about), or a Hermitian
 positive semi-definite one.
@@ -111,8 +113,27 @@ def matrices(draw, max_n=10, max_d=10, min_n=1, min_d=1, dtypes=ALL_DTYPES, scal
         X = (re_ + 1j * im_).astype(dt)
     else:
         X = draw(hnp.arrays(dt, (n, d), elements=elements(dt, 10)))
+    if dt.kind in "fc":
+        X = _flush_tiny(X)
     k = draw(st.sampled_from(scale_exponents(dt))) if scale else 0
     return relayout(scaled(X, k), draw(st.sampled_from(LAYOUTS))), k, rank
+
+
+# Entries below this (before scaling) are set to 0: data in the subnormal range, where
+# 1/sigma of a sample overflows, is outside what the routines promise; with it, every
+# drawn matrix stays in the normal range at every scale drawn (2**-664 * 2**-300).
+TINY = 2.0**-300
+
+
+def _flush_tiny(X):
+    X = np.array(X, copy=True)
+    if X.dtype.kind == "c":
+        re_, im_ = X.real.copy(), X.imag.copy()
+        re_[np.abs(re_) < TINY] = 0
+        im_[np.abs(im_) < TINY] = 0
+        return (re_ + 1j * im_).astype(X.dtype)
+    X[np.abs(X) < TINY] = 0
+    return X
 
 
 @st.composite

@@ -74,6 +74,7 @@ def test_page_examples_print_what_the_page_says(page):
         test = doctest.DocTestParser().get_doctest(
             m.group(1), globs, f"{page.name}[{i}]", str(page), text[:m.start()].count("\n") + 1)
         runner.run(test, out=report.append, clear_globs=False)
+        globs.update(test.globs)  # a DocTest works on a copy: carry the names on
     assert runner.failures == 0, "".join(report)
 
 

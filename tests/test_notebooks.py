@@ -58,7 +58,7 @@ def test_notebook_executes(path, docs_build):
 
 # 04_verifying_claims is maintained with `skeleton verify` (proofs_checks/) and has not
 # been brought to this standard yet: long code and output lines.
-_NOT_YET = {"04_verifying_claims"}
+_NOT_YET = set()
 
 
 @pytest.mark.parametrize("path", [

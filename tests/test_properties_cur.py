@@ -232,7 +232,7 @@ def test_tolerance_mode_meets_its_bound(case, sampling, rtol, seed, sparse):
     unmet = any("not reached" in str(w.message) for w in caught)
     event(f"{X.dtype}, scale 2**{k}, " + ("unmet (warned)" if unmet else "met"))
     est = cur.error_estimate
-    assert est is not None and est.confidence == 0.99 and math.isfinite(est.estimate)
+    assert est is not None and est.confidence in (0.99, 1.0) and math.isfinite(est.estimate)  # (1: certain)
     X64 = ref64(X, k)
     true = np.linalg.norm(X64 - scaled(cur.to_array().astype(X64.dtype), -k)) / np.linalg.norm(X64)
     assert math.ldexp(est.norm, -k) == pytest.approx(np.linalg.norm(X64), rel=1e-3 if est.norm_exact else 0.9)

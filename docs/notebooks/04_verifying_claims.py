@@ -44,7 +44,9 @@ from pathlib import Path
 import numpy as np
 from IPython.display import Image, Markdown, display
 
-from proofs_checks._verdict import clopper_pearson, fit_constant, rate_trend, rate_verdict
+from proofs_checks._verdict import (clopper_pearson, fit_constant, rate_trend,
+                                    rate_verdict)
+import textwrap
 
 # %% [markdown]
 # ## Rule 1: a probability claim
@@ -62,7 +64,7 @@ from proofs_checks._verdict import clopper_pearson, fit_constant, rate_trend, ra
 delta = 0.05
 for k, N in [(0, 200), (4, 50), (30, 200), (12, 100)]:
     verdict, (lo, hi) = rate_verdict(k, N, delta)
-    print(f"{k:3d}/{N:<4d} failures: CI [{lo:.3f}, {hi:.3f}] vs delta = {delta} -> {verdict}")
+    print(f"{k:3d}/{N:<4d} failures: CI [{lo:.3f}, {hi:.3f}] -> {verdict}")
 
 # %% [markdown]
 # ## Rule 2: a claim with an unknown constant
@@ -86,7 +88,9 @@ bounded = 1.5 * rng.uniform(0.5, 1.0, sizes.size)
 growing = 0.1 * np.sqrt(sizes) * rng.uniform(0.5, 1.0, sizes.size)
 for name, ratios in [("bounded", bounded), ("growing", growing)]:
     fit = fit_constant(sizes, ratios)
-    print(f"{name:8s}: {fit['verdict']:20s} {fit['reason']}")
+    print(f"{name}: {fit['verdict']}")
+    print(textwrap.fill(fit["reason"], 76, initial_indent="  ",
+                        subsequent_indent="  "))
 
 # %% [markdown]
 # ## Rule 3: "with probability at least $1 - O(n^{-p})$"
@@ -107,7 +111,9 @@ ns = [128, 256, 512, 1024]
 for name, k in [("flat", [60, 58, 61, 59]), ("n^-4", [4000, 250, 16, 1])]:
     trials = [300] * 4 if name == "flat" else [10 ** 5] * 4
     t = rate_trend(ns, k, trials, p=2)
-    print(f"{name:5s}: {t.verdict:12s} slope {t.slope:.2f}, interval [{t.slope_ci[0]:.2f}, {t.slope_ci[1]:.2f}]")
+    lo, hi = t.slope_ci
+    print(f"{name:5s}: {t.verdict:12s} slope {t.slope:.2f} "
+          f"[{lo:.2f}, {hi:.2f}]")
 
 # %% [markdown]
 # ## Vacuous claims and corrected statements
@@ -122,15 +128,17 @@ for name, k in [("flat", [60, 58, 61, 59]), ("n^-4", [4000, 250, 16, 1])]:
 # %%
 from proofs_checks._entry import Derivation, Entry, PostHocCorrection, corrected
 
-fix = Entry.of_deterministic(id="toy.fix", claim="a threshold chosen on trials 0-99", interpretation="",
-                             failures=0, trials=100)
+fix = Entry.of_deterministic(id="toy.fix", interpretation="", failures=0,
+                             trials=100,
+                             claim="a threshold chosen on trials 0-99")
+derived = Derivation("max of trials 0-99", samples=range(100))
 try:
-    corrected(fix, of="toy.claim", derived=Derivation("max of trials 0-99", samples=range(100)),
-              tested_on=range(100))
+    corrected(fix, of="toy.claim", derived=derived, tested_on=range(100))
 except PostHocCorrection as exc:
-    print("refused:", exc)
-print(corrected(fix, of="toy.claim", derived=Derivation("max of trials 0-99", samples=range(100)),
-                tested_on=range(100, 200)).tested_on)
+    print(textwrap.fill(f"refused: {exc}", 78))
+held_out = corrected(fix, of="toy.claim", derived=derived,
+                     tested_on=range(100, 200))
+print(held_out.tested_on)
 
 # %% [markdown]
 # ## Running a check
@@ -142,10 +150,18 @@ print(corrected(fix, of="toy.claim", derived=Derivation("max of trials 0-99", sa
 # %%
 from skeleton.cli import main as skeleton_main
 
+import contextlib
+import io
+
 out = Path(tempfile.mkdtemp(prefix="verify-"))
-status = skeleton_main(["verify", "--quick", "--only", "def1", "--out", str(out),
-                        "--no-progress"])
-print("exit status", status, "; files:", sorted(p.name for p in out.iterdir()))
+printed = io.StringIO()
+with contextlib.redirect_stdout(printed):
+    status = skeleton_main(["verify", "--quick", "--only", "def1",
+                            "--out", str(out), "--no-progress"])
+for line in printed.getvalue().splitlines():   # the summary, first columns
+    print(line[:78])
+print("exit status", status)
+print(textwrap.fill(", ".join(sorted(p.name for p in out.iterdir())), 78))
 
 # %% [markdown]
 # `results.json` holds one entry per claim (and per corrected statement), with the
@@ -154,11 +170,18 @@ print("exit status", status, "; files:", sorted(p.name for p in out.iterdir()))
 
 # %%
 results = json.loads((out / "results.json").read_text())
-rows = ["| id | verdict | vacuous | kind | failures / trials | CI (level) |", "|---|---|---|---|---|---|"]
+rows = ["| id | verdict | vacuous | kind | failures / trials | CI (level) |",
+        "|---|---|---|---|---|---|"]
 for c in results["checks"]:
-    ci = "-" if not c.get("ci") else f"[{c['ci'][0]:.3f}, {c['ci'][1]:.3f}] ({100 * c['ci_level']:.4g}%)"
-    counts = "-" if c.get("failures") is None else f"{c['failures']}/{c['trials']}"
-    rows.append(f"| `{c['id']}` | {c['verdict']} | {c['vacuous']} | {c['kind']} | {counts} | {ci} |")
+    ci = "-"
+    if c.get("ci"):
+        lo, hi = c["ci"]
+        ci = f"[{lo:.3f}, {hi:.3f}] ({100 * c['ci_level']:.4g}%)"
+    counts = "-"
+    if c.get("failures") is not None:
+        counts = f"{c['failures']}/{c['trials']}"
+    rows.append(f"| `{c['id']}` | {c['verdict']} | {c['vacuous']} "
+                f"| {c['kind']} | {counts} | {ci} |")
 display(Markdown("\n".join(rows)))
 
 # %% [markdown]
@@ -168,7 +191,9 @@ display(Markdown("\n".join(rows)))
 
 # %%
 report_md = (out / "report.md").read_text()
-print(report_md[report_md.index("## Findings"):report_md.index("## All entries")])
+findings = report_md[report_md.index("## Findings"):
+                     report_md.index("## All entries")]
+display(Markdown(findings))
 display(Image(filename=str(out / "def1.png")))
 
 # %% [markdown]
@@ -191,8 +216,8 @@ def find_report():
 
 report = find_report()
 if report is None:
-    print("docs/verification/results.json is not present in this checkout; run\n"
-          "  skeleton verify --out docs/verification\nto produce it.")
+    print("docs/verification/results.json is not present in this checkout;\n"
+          "run  skeleton verify --out docs/verification  to produce it.")
 else:
     full = json.loads(report.read_text())
     checks = full["checks"]
@@ -200,15 +225,22 @@ else:
     for c in checks:
         counts[c["verdict"]] = counts.get(c["verdict"], 0) + 1
     vacuous = sum(bool(c.get("vacuous")) for c in checks)
-    print(f"{len(checks)} entries (schema {full.get('schema')}, quick run: {full.get('quick')}, "
-          f"seed {full.get('seed')}):", counts, f"; vacuous: {vacuous}")
-    rows = ["| id | verdict | vacuous: trivial competitor | corrects |", "|---|---|---|---|"]
+    print(f"{len(checks)} entries (schema {full.get('schema')}, "
+          f"quick run: {full.get('quick')}, seed {full.get('seed')})")
+    print(textwrap.fill(f"{counts}; vacuous: {vacuous}", 78))
+    rows = ["| id | verdict | vacuous: trivial competitor | corrects |",
+            "|---|---|---|---|"]
     for c in checks:
         if c["verdict"] != "holds" or c.get("vacuous"):
-            trivial = (c.get("trivial") or "").replace("|", "/")[:120] if c.get("vacuous") else "no"
-            rows.append(f"| `{c['id']}` | {c['verdict']} | {trivial} | {c.get('corrected_of') or ''} |")
+            trivial = "no"
+            if c.get("vacuous"):
+                trivial = (c.get("trivial") or "").replace("|", "/")[:120]
+            corrects = c.get("corrected_of") or ""
+            rows.append(f"| `{c['id']}` | {c['verdict']} | {trivial} "
+                        f"| {corrects} |")
     if len(rows) > 2:
-        display(Markdown("Entries that are not a plain `holds`:\n\n" + "\n".join(rows)))
+        intro = "Entries that are not a plain `holds`:\n\n"
+        display(Markdown(intro + "\n".join(rows)))
     else:
         print("every entry holds")
 

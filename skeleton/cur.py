@@ -312,14 +312,18 @@ def skeleton_approx(
                              rng, check_finite)
     # Uniform sampling knows its indices before reading X, so the finiteness scan is
     # fused with the gather of C and R (one pass over X, Backend.scan_take); the
-    # other rules read X to choose, so X is scanned first.
-    scan_first = check_finite and (sampling != "uniform" or isinstance(mu, str))
+    # other rules read X to choose, and scan it as they do (fused with their sketch
+    # where they sketch); mu="estimate" reads X before either, so X is scanned first.
+    scan_first = check_finite and isinstance(mu, str)
     if scan_first and not backend.all_finite(X):
         raise ValueError(_NONFINITE)
     k_r, k_c, rows, cols = _resolve_counts(n, d, n_rows, n_cols, rows, cols, rank, mu, X, backend, dtype, rng)
-    row_idx, col_idx, C = select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype)
+    scan_in_select = check_finite and not scan_first and sampling != "uniform"
+    row_idx, col_idx, C = select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype,
+                                 check_finite=scan_in_select)
     # (an entry oracle's all_finite reads nothing: its C and R are checked as read)
-    check_in_take = check_finite and (not scan_first or not backend.scan_reads_all)
+    scanned = scan_first or scan_in_select
+    check_in_take = check_finite and (not scanned or not backend.scan_reads_all)
     if C is None:
         C, R, finite = backend.scan_take(X, row_idx, col_idx, dtype, check_in_take)
     else:  # the rule read C to choose the rows

@@ -257,18 +257,30 @@ def compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend):
     """The :class:`Core` of ``core`` for the sampled ``C``, ``R`` (module docstring).
 
     ``X`` is read only by ``core="optimal"``; ``tol=None`` means the eps-level cut.
-    Small factorisations run on one BLAS thread (:func:`skeleton._blas.single_threaded_blas`).
+    Small factorisations run on one BLAS thread (:func:`skeleton._blas.single_threaded_blas`),
+    each sized on its own: the SVD of the intersection and the fast-path test by the
+    intersection, the stable path by the QR of ``C`` (or ``R^H``).
     """
     n, kc = C.shape
     kr, d = R.shape
-    with single_threaded_blas(flops=2.0 * (n * kc * kc + d * kr * kr)):
-        return _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend)
-
-
-def _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend):
-    dtype = C.dtype
+    stable = 2.0 * (n * kc * kc + d * kr * kr)
     if core == "optimal":
-        return _optimal(C, R, X, backend)
+        with single_threaded_blas(flops=stable):
+            return _optimal(C, R, X, backend)
+    with single_threaded_blas(flops=4.0 * kr * kc * min(kr, kc)):
+        out = _intersection_core(core, C, R, row_idx, rank, tol)
+    if isinstance(out, Core):
+        return out
+    U, k, Uk, Vhk, project = out
+    with single_threaded_blas(flops=stable):
+        factors, kept, how = _stable_factors(C, R, row_idx, col_idx, Uk, Vhk, backend_for(C), project)
+    return Core(U=U, rank=k if project else kept, factors=factors, evaluation=how)
+
+
+def _intersection_core(core, C, R, row_idx, rank, tol):
+    """The core from the SVD of ``W = C[I]``: a :class:`Core` when the naive product is
+    accurate (or W is zero), else what the stable path needs."""
+    dtype = C.dtype
     # from here on only the small factors are read: their own backend does the math
     backend = backend_for(C)
     xp = backend.xp
@@ -283,5 +295,4 @@ def _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend):
         return Core(U=U, rank=k, factors=(C, U, R), evaluation="direct")
     # the plain form Q (Q_I)^+ R unless a truncation was asked for
     project = (core == "truncated" and rank is not None) or tol is not None
-    factors, kept, how = _stable_factors(C, R, row_idx, col_idx, Uk, Vhk, backend, project)
-    return Core(U=U, rank=k if project else kept, factors=factors, evaluation=how)
+    return U, k, Uk, Vhk, project

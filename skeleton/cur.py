@@ -189,10 +189,13 @@ def skeleton_approx(
     rows, cols : sequence of int, optional
         Explicit row / column indices (then ``sampling`` does not choose them).
     sampling : {"uniform", "leverage", "pivoted_qr", "deim", "maxvol", "rpcholesky", "aca"}
-        Selection rule (see :mod:`skeleton.sampling`). Only ``"uniform"`` reads no
-        more of ``X`` than the sampled rows and columns; ``"leverage"``,
-        ``"pivoted_qr"``, ``"deim"``, ``"maxvol"`` read all of it (an SVD or a
-        sketch; on an entry oracle ``"pivoted_qr"`` reads a sub-sample);
+        Selection rule (see :mod:`skeleton.sampling`; the user guide's decision
+        guide compares them). Only ``"uniform"`` reads no more of ``X`` than the
+        sampled rows and columns; ``"leverage"``, ``"pivoted_qr"``, ``"deim"``,
+        ``"maxvol"`` read all of it: an exact SVD or pivoted QR when
+        ``min(n, d) <= 1500``, else one sketch with ``min(k, rank) + 10`` columns,
+        formed in the pass that checks ``X`` for NaN (:mod:`skeleton.selection`;
+        on an entry oracle ``"pivoted_qr"`` reads a sub-sample);
         ``"rpcholesky"`` (Hermitian positive semi-definite X) and ``"aca"`` choose
         pivots while they factor, reading about ``(k + 1)`` rows or columns per pivot
         (:mod:`skeleton.pivoting`): their number is ``n_rows`` when given, else

@@ -225,7 +225,8 @@ def randomized_svd(X, rank, *, rng, oversample, n_iter, backend, dtype, resolve_
 class SelectionSketch:
     """What :func:`selection_sketch` read from X.
 
-    ``Y`` (n x l, host, in X's working dtype) spans the dominant column space; ``U, s,
+    ``Y`` (n x l, host, in ``precision``: single precision when the rounding check
+    accepted it) spans the dominant column space; ``U, s,
     V`` are the triplets of a randomized SVD when power iterations ran (else None);
     ``precision`` is the dtype the first product was formed in; ``iterations`` the
     power iterations; ``passes`` the passes over X (the scan counted once with the
@@ -316,17 +317,16 @@ def selection_sketch(X, size, rank, *, rng, backend, dtype, check_finite):
     if Y is None:  # the product in X's precision, with the same Omega
         Y = backend.to_numpy(backend.matmat(backend.astype(X, dtype), backend.asarray(Omega_host.astype(dtype))))
         passes += 1
-    Y = Y.astype(dtype, copy=False)
     U = s = V = None
     iterations = 0
     if rank is not None and rank < size:
-        s_host = _gram_singular_values(Y)
+        s_host = _gram_singular_values(Y.astype(dtype))
         rule = GapRule(SELECTION_LEVEL, SELECTION_MAX_ITER, abandon=False)
         if rule(s_host, rank, 0) != "accept":
             # power iterations in X's precision, from this sketch, under the gap rule
             Ub, sb, Vb, _, _, iterations = subspace_iteration(
                 backend.astype(X, dtype), size, rng=rng, n_iter=SELECTION_MAX_ITER, backend=backend, dtype=dtype,
-                resolve_rank=lambda s_: rank, stop=rule, seed=backend.asarray(Y))
+                resolve_rank=lambda s_: rank, stop=rule, seed=backend.asarray(Y.astype(dtype)))
             U, s, V = backend.to_numpy(Ub), backend.to_numpy(sb), backend.to_numpy(Vb)
             Y = U * s[None, :].astype(U.dtype)
             passes += 2 * iterations + 1

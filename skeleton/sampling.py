@@ -31,8 +31,8 @@ scores and ``O(m)`` per round of draws; pivoted QR ``O(m r k)`` (LAPACK ``geqp3`
 half of it matrix-vector work); DEIM ``O(m r^2)`` (LAPACK ``getrf``, matrix-matrix
 work); maxvol ``O(m r^2)`` for the start and ``O(m r)`` per swap (a rank-one update
 fused with the search for the next swap); each row beyond ``r`` (DEIM and maxvol
-with ``k > r``) ``O(P r)`` for a candidate pool of ``P`` rows, with an ``O(m r^2)``
-refresh when the pool runs dry.
+with ``k > r``) ``O(P r)`` on a candidate pool of ``P`` rows plus ``O(m r)`` in
+the refreshes, which run as matrix products.
 
 **Volume extension.** Beyond ``r`` rows, DEIM, maxvol and the pivoted selection of
 :mod:`skeleton.selection` add rows greedily by volume: with :math:`C = B B_I^{-1}`
@@ -41,9 +41,13 @@ refresh when the pool runs dry.
 :math:`\nu_i = c_i K c_i^H` is added; then :math:`K \leftarrow K - w w^H/(1 + \nu_i)`,
 :math:`w = K c_i^H`, and :math:`\nu_j \leftarrow \nu_j - |c_j w|^2 / (1 + \nu_i)`
 (Sherman-Morrison). The :math:`\nu_j` only decrease, so a value computed earlier is an
-upper bound: the update is applied to a pool of the rows with the largest values,
-and the pool's best is taken only while it is at least the largest value outside the
-pool - exactly the greedy choice, at ``O(P r)`` per row instead of ``O(m r)``.
+upper bound: each update is applied at once only to a pool of the
+``max(4 (k - |I|), 64)`` rows with the largest values, and the pool's best is taken
+while it is at least the largest value outside the pool - the greedy choice, at
+``O(P r)`` per row for a pool of ``P``; when the pool runs dry, the updates since the
+last refresh are applied to every row by one matrix product and a new pool is drawn.
+That product is formed in single precision (twice as fast), so rows whose gains
+agree to about 1e-7 may be taken in either order.
 """
 
 from __future__ import annotations
@@ -326,28 +330,48 @@ def deim_indices(B, k):
     return _deim(B, k)
 
 
-def _lu_row_id(B):
+def _lu_row_id(B, dtype=None):
     r"""Row pivots of ``B`` (m x r, m >= r) by LU with partial pivoting, and the
     interpolation matrix.
 
     Returns ``(order, C, rank)``: ``order`` the ``r`` pivot rows in the order chosen,
     ``C = B B_{order[:q]}^{-1}`` restricted to the first ``q = rank`` pivots (m x q,
     ``C[order[:q]] = I``; computed as :math:`L L_1^{-1}` from :math:`\Pi B = L U`), where
-    ``q`` stops before the first pivot that is zero to rounding.
+    ``q`` stops before the first pivot that is zero to rounding. With ``dtype`` wider
+    than ``B``'s (a single-precision sketch of double-precision data), the pivots are
+    found in ``B``'s precision and ``C`` is formed in ``dtype`` (:func:`_interpolation`).
     """
     m, r = B.shape
     lu, perm = _lu_modulus(B) if B.dtype.kind == "c" else _lu_lapack(B)
     diag = np.abs(np.diagonal(lu))
-    cut = max(m, r) * np.finfo(lu.dtype).eps * (float(diag.max()) if diag.size else 0.0)
-    small = np.flatnonzero(diag <= cut)
+    eps = np.finfo(lu.dtype if dtype is None else dtype).eps
+    small = np.flatnonzero(diag <= max(m, r) * eps * (float(diag.max()) if diag.size else 0.0))
     q = int(small[0]) if small.size else r
-    L = np.tril(lu[:, :q], -1)
-    L[np.arange(q), np.arange(q)] = 1.0
+    if dtype is not None and np.dtype(dtype) != lu.dtype:
+        return perm[:r], _interpolation(B, perm[:q], dtype), q
     C = np.empty((m, q), dtype=lu.dtype)
-    # C[perm] = L L_1^{-1}: a triangular solve with the unit lower L_1 = L[:q]
-    C[perm] = scipy.linalg.solve_triangular(L[:q].T, L.T, lower=False, unit_diagonal=True,
-                                            check_finite=False).T
+    C[perm[:q]] = np.eye(q, dtype=lu.dtype)
+    # C[perm[q:]] = L_2 L_1^{-1}: a triangular solve with the unit lower L_1 = L[:q]
+    C[perm[q:]] = scipy.linalg.solve_triangular(lu[:q, :q], lu[q:, :q].T, trans="T", lower=True,
+                                                unit_diagonal=True, check_finite=False).T
     return perm[:r], C, q
+
+
+def _interpolation(Y, pivots, dtype):
+    r"""``C = Y Y_I^+`` in ``dtype`` for the pivot rows ``I`` (``C[I] = I``): with
+    :math:`Y_I^H = Q_1 R_1`, :math:`C = (Y Q_1) R_1^{-H}` - a QR of the small
+    :math:`Y_I^H`, a product and a triangular solve, ``O(m l q)``."""
+    Y = np.asarray(Y).astype(dtype, copy=False)
+    pivots = np.asarray(pivots, dtype=np.intp)
+    q = pivots.size
+    C = np.empty((Y.shape[0], q), dtype=Y.dtype)
+    if q == 0:
+        return C
+    Q1, R1 = np.linalg.qr(Y[pivots].conj().T)
+    M = Y @ Q1
+    C[:] = scipy.linalg.solve_triangular(R1, M.conj().T, trans="C", check_finite=False).conj().T
+    C[pivots] = np.eye(q, dtype=Y.dtype)
+    return C
 
 
 def _lu_lapack(B):
@@ -378,20 +402,24 @@ def _lu_modulus(B):
     return A, perm
 
 
-def _cpqr_row_id(Y):
+def _cpqr_row_id(Y, dtype=None):
     r"""Row pivots of the tall ``Y`` (m x l) by a column-pivoted QR of :math:`Y^H`, and
     the interpolation matrix.
 
     :math:`Y^H \Pi = Q [R_{11}\ R_{12}]` gives the row ID
     :math:`Y_{\pi_2} = (R_{11}^{-1} R_{12})^H Y_{\pi_1}` (as in scipy's
     ``interp_decomp``); the rank ``q`` stops before the first diagonal entry of ``R``
-    below ``max(m, l) eps`` relative. Returns ``(order, C, q)`` as :func:`_lu_row_id`.
+    below ``max(m, l) eps`` relative. Returns ``(order, C, q)`` as :func:`_lu_row_id`,
+    with ``dtype`` as there.
     """
     m, l = Y.shape
     R, piv = scipy.linalg.qr(Y.conj().T, mode="r", pivoting=True, check_finite=False)
     diag = np.abs(np.diagonal(R))
-    cut = max(m, l) * np.finfo(R.dtype).eps * (float(diag[0]) if diag.size else 0.0)
+    eps = np.finfo(R.dtype if dtype is None else dtype).eps
+    cut = max(m, l) * eps * (float(diag[0]) if diag.size else 0.0)
     q = int(np.count_nonzero(diag > cut)) if diag.size and diag[0] > 0 else 0
+    if dtype is not None and np.dtype(dtype) != R.dtype:
+        return piv[: min(m, l)], _interpolation(Y, piv[:q], dtype), q
     C = np.zeros((m, q), dtype=R.dtype)
     if q:
         C[piv[:q]] = np.eye(q, dtype=R.dtype)
@@ -580,12 +608,20 @@ def _extend_by_volume(C, chosen, k):
     taken = np.zeros(m, dtype=bool)
     taken[chosen] = True
     CI = C[chosen]
-    K = np.linalg.pinv(CI.conj().T @ CI, hermitian=True)
-    nu = np.real(np.sum((C @ K) * C.conj(), axis=1))
+    if CI.shape[0] == CI.shape[1] and np.array_equal(CI, np.eye(CI.shape[0], dtype=CI.dtype)):
+        K = np.eye(CI.shape[1], dtype=C.dtype)  # C from a row ID: nu_j = ||c_j||^2
+        nu = np.sum(C.real ** 2 + C.imag ** 2 if C.dtype.kind == "c" else C * C, axis=1)
+    else:
+        K = np.linalg.pinv(CI.conj().T @ CI, hermitian=True)
+        nu = np.real(np.sum((C @ K) * C.conj(), axis=1))
     pending = []  # the updates u = w / sqrt(1 + nu_i) not yet applied to nu
+    # the refresh GEMM in single precision (twice as fast; its rounding, 1e-7 of each
+    # decrement, can only exchange rows whose volume gains agree to that precision)
+    low = C.astype(np.complex64 if C.dtype.kind == "c" else np.float32)
     while len(chosen) < k:
         if pending:  # bring every row up to date: nu_j -= sum_t |c_j u_t|^2, one GEMM
-            nu -= np.sum(np.abs(C @ np.stack(pending, axis=1)) ** 2, axis=1)
+            D = low @ np.stack(pending, axis=1).astype(low.dtype)
+            nu -= np.sum(D.real ** 2 + D.imag ** 2 if D.dtype.kind == "c" else D * D, axis=1)
             pending = []
         nu[taken] = -np.inf
         free = m - len(chosen)

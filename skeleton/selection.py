@@ -78,10 +78,10 @@ def _sketches(X, backend):
     return backend.multiplies and not _exact_basis_ok(X)
 
 
-def _row_id(Y, pivots=None):
-    """``(order, P, q)``: pivots of the tall ``Y`` and the interpolation matrix, by
-    ``pivots`` (``"qr"`` or ``"lu"``; default :data:`SKETCH_PIVOTS`)."""
-    return _cpqr_row_id(Y) if (pivots or SKETCH_PIVOTS) == "qr" else _lu_row_id(Y)
+def _row_id(Y, pivots=None, dtype=None):
+    """``(order, P, q)``: pivots of the tall ``Y`` and the interpolation matrix (in
+    ``dtype``), by ``pivots`` (``"qr"`` or ``"lu"``; default :data:`SKETCH_PIVOTS`)."""
+    return (_cpqr_row_id if (pivots or SKETCH_PIVOTS) == "qr" else _lu_row_id)(Y, dtype)
 
 
 def _pick(P, order, q, k):
@@ -114,7 +114,8 @@ class _Sketched:
         n, d = self.X.shape
         l = self.sketch.Y.shape[1]
         with single_threaded_blas(flops=8.0 * (n + d) * l * l):
-            self.row_order, self.P, self.q = _row_id(self.sketch.Y, self.pivots)
+            # pivots in the sketch's precision, the interpolation matrix in X's
+            self.row_order, self.P, self.q = _row_id(self.sketch.Y, self.pivots, np.dtype(self.dtype))
             yield self
 
     def Z(self):

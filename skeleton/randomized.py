@@ -305,14 +305,15 @@ def selection_sketch(X, size, rank, *, rng, backend, dtype, check_finite):
     Y = None if Y is None else backend.to_numpy(Y)
     Omega_host = backend.to_numpy(Omega)
     r_check = size if rank is None else min(rank, size)
+    s_host = None
     if low != dtype and Y is not None:
         usable = fro2 is not None and LOWER_NORM_RANGE[0] <= math.sqrt(fro2) <= LOWER_NORM_RANGE[1]
         usable = usable and bool(np.isfinite(Y).all())
         if usable:
-            s_low = _gram_singular_values(Y.astype(dtype))
-            usable = _rounding_of(X, Y, Omega_host, backend, dtype, rng) <= ROUNDING_FRACTION * s_low[r_check - 1]
+            s_host = _gram_singular_values(Y.astype(dtype))
+            usable = _rounding_of(X, Y, Omega_host, backend, dtype, rng) <= ROUNDING_FRACTION * s_host[r_check - 1]
         if not usable:
-            Y = None
+            Y = s_host = None
     precision = low if Y is not None else dtype
     if Y is None:  # the product in X's precision, with the same Omega
         Y = backend.to_numpy(backend.matmat(backend.astype(X, dtype), backend.asarray(Omega_host.astype(dtype))))
@@ -320,7 +321,7 @@ def selection_sketch(X, size, rank, *, rng, backend, dtype, check_finite):
     U = s = V = None
     iterations = 0
     if rank is not None and rank < size:
-        s_host = _gram_singular_values(Y.astype(dtype))
+        s_host = _gram_singular_values(Y.astype(dtype)) if s_host is None else s_host
         rule = GapRule(SELECTION_LEVEL, SELECTION_MAX_ITER, abandon=False)
         if rule(s_host, rank, 0) != "accept":
             # power iterations in X's precision, from this sketch, under the gap rule

@@ -132,7 +132,8 @@ class _Sketched:
         sk = self.sketch
         # the column sketch's counterpart: V S after power iterations, else the rows read
         A = sk.V * sk.s[None, :].astype(sk.V.dtype) if sk.V is not None else self.Z().conj().T
-        order, P, q = _row_id(A)
+        # pivoted in the precision the sketch was good enough in, interpolated in X's
+        order, P, q = _row_id(A.astype(sk.precision, copy=False), None, np.dtype(self.dtype))
         return _pick(P, order, q, k)
 
     def basis(self, r, tol):

@@ -130,6 +130,25 @@ def test_complex_and_float32_input(sketched):
         assert cur.error(X) < 1e-4 and cur.dtype == np.float32
 
 
+@pytest.mark.parametrize("kind", ["dask", "sparse", "operator"])
+def test_other_backends_sketch_as_well(kind, sketched):
+    import scipy.sparse
+    import scipy.sparse.linalg
+
+    X = noisy()
+    if kind == "dask":
+        da = pytest.importorskip("dask.array")
+        Xb = da.from_array(X, chunks=(300, 500))
+    elif kind == "sparse":
+        Xb = scipy.sparse.csr_matrix(X)
+    else:
+        Xb = scipy.sparse.linalg.aslinearoperator(X)
+    for rule in RULES:
+        dense = skeleton_approx(X, 10, n_rows=30, n_cols=30, sampling=rule, rng=1).error(X)
+        other = skeleton_approx(Xb, 10, n_rows=30, n_cols=30, sampling=rule, rng=1).error(X)
+        assert other <= 1.5 * dense, (kind, rule, other, dense)
+
+
 def test_tolerance_mode_with_a_sketched_basis(sketched):
     X = noisy()
     cur = skeleton_approx(X, rtol=1e-4, sampling="deim", rng=0)

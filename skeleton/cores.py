@@ -103,10 +103,9 @@ _DEPENDENT = 4.0
 # the directions of C below rounding (see _interpolative).
 _TRY_TRUNCATION = 10.0
 
-# The rank-truncated core from a sketch of W: oversampling, power iterations first
-# tried and at most, and the smallest intersection for which the sketch is tried.
+# The rank-truncated core from a sketch of W: oversampling, power iterations at most,
+# and the smallest intersection for which the sketch is tried.
 _CORE_OVERSAMPLE = 10
-_CORE_POWER_ITERS = 2
 _CORE_MAX_POWER_ITERS = 10
 _CORE_MIN_SIZE = 128
 
@@ -148,47 +147,38 @@ def _sketched_svd(W, backend, tol, rank):
     r"""Top-``rank`` singular triplets of ``W`` from a randomized SVD, or None.
 
     ``W`` (k_r x k_c) is the intersection; with ``l = rank + 10`` at most a third of
-    ``min(k_r, k_c)``, a range finder with ``q`` power iterations (Halko, Martinsson &
-    Tropp 2011, Alg. 4.4) costs ``O(q k_r k_c l)`` instead of the ``O(k^3)`` of a full
-    SVD.  The sketch's top singular triplets agree with the exact ones up to about
-    :math:`\rho^{2q+1}`, :math:`\rho = \sigma_{l}/\sigma_k`, estimated from the
-    sketch. It starts with ``q = 2``; when :math:`\rho^{2q+1}` is above ``eps**0.75``
-    it runs the iterations that would bring it below, if at most
-    ``_CORE_MAX_POWER_ITERS`` in all, and otherwise returns None so that the caller
-    does the full SVD.  The Gaussian test matrix comes from a fixed seed: the core
-    depends on ``W`` only.  Returns ``(U_k, s, Vh_k, k)`` with ``s`` all ``l``
-    singular values of the sketch (lower bounds on those of ``W``).
+    ``min(k_r, k_c)``, subspace iteration (:func:`skeleton.randomized.subspace_iteration`)
+    costs ``O(q k_r k_c l)`` instead of the ``O(k^3)`` of a full SVD.  The sketch's
+    top singular triplets agree with the exact ones up to about :math:`\rho^{2q+1}`,
+    :math:`\rho = \sigma_{l}/\sigma_k`, estimated from the sketch
+    (:class:`~skeleton.randomized.GapRule`): the iterations stop once that is below
+    ``eps**0.75``, and are abandoned - the caller then does the full SVD - when more
+    than ``_CORE_MAX_POWER_ITERS`` would be needed.  The Gaussian test matrix comes
+    from a fixed seed: the core depends on ``W`` only.  Returns ``(U_k, s, Vh_k, k)``
+    with ``s`` all ``l`` singular values of the sketch (lower bounds on those of ``W``).
     """
+    from .randomized import GapRule, subspace_iteration
+
     xp = backend.xp
     m = min(W.shape)
     ell = rank + _CORE_OVERSAMPLE
     if m < _CORE_MIN_SIZE or 3 * ell > m:
         return None
-    gen = np.random.default_rng(0x5EED)
-    Om = backend.standard_normal(gen, (W.shape[1], ell), W.dtype)
-    WH = xp.conj(W).T
-    accept = _eps(W.dtype) ** 0.75
-    Q, _ = backend.qr(W @ Om)
-    done, target = 0, _CORE_POWER_ITERS
-    while True:
-        for _ in range(target - done):
-            Z, _ = backend.qr(WH @ Q)
-            Q, _ = backend.qr(W @ Z)
-        done = target
-        Ub, s, Vh = backend.svd(xp.conj(Q).T @ W)  # ell x k_c
-        s_host = backend.to_numpy(s)
-        k = rank_from_singular_values(s_host, W.shape, W.dtype, tol=tol, rank=rank)
-        if k == 0:
-            return None  # the exact path decides (and reports) a zero intersection
-        rho = float(s_host[-1]) / float(s_host[k - 1])
-        if rho ** (2 * done + 1) <= accept:
-            break
-        if not 0 < rho < 1:
-            return None
-        target = int(np.ceil((np.log(accept) / np.log(rho) - 1) / 2))
-        if target > _CORE_MAX_POWER_ITERS or target <= done:
-            return None
-    return Q @ Ub[:, :k], s_host, Vh[:k, :], k
+
+    def resolve(s_host):
+        return max(1, rank_from_singular_values(s_host, W.shape, W.dtype, tol=tol, rank=rank))
+
+    out = subspace_iteration(W, ell, rng=np.random.default_rng(0x5EED), n_iter=_CORE_MAX_POWER_ITERS,
+                             backend=backend, dtype=W.dtype, resolve_rank=resolve,
+                             stop=GapRule(_eps(W.dtype) ** 0.75, _CORE_MAX_POWER_ITERS))
+    if out is None:
+        return None
+    U, s, V, _, _, q = out
+    s_host = backend.to_numpy(s)
+    k = rank_from_singular_values(s_host, W.shape, W.dtype, tol=tol, rank=rank)
+    if k == 0 or (q == _CORE_MAX_POWER_ITERS and GapRule(_eps(W.dtype) ** 0.75, q)(s_host, k, q) != "accept"):
+        return None  # a zero intersection (the exact path reports it), or no convergence
+    return U[:, :k], s_host, xp.conj(V[:, :k]).T, k
 
 
 def _svd_of_intersection(W, core, rank, tol, backend):
@@ -302,22 +292,34 @@ def compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend, norms=None
     ``X`` is read only by ``core="optimal"``; ``tol=None`` means the eps-level cut (of
     ``X``'s own precision where that is the coarser, :class:`~skeleton._linalg.InputRounding`);
     ``norms``, when the gather measured them, is ``(||C||_F^2, ||R||_F^2)``.
-    Small factorisations run on one BLAS thread (:func:`skeleton._blas.single_threaded_blas`).
+    Small factorisations run on one BLAS thread (:func:`skeleton._blas.single_threaded_blas`),
+    each sized on its own: the SVD of the intersection and the fast-path test by the
+    intersection, the stable path by the QR of ``C`` (or ``R^H``).
     """
     n, kc = C.shape
     kr, d = R.shape
-    with single_threaded_blas(flops=2.0 * (n * kc * kc + d * kr * kr)):
-        return _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend, norms)
-
-
-def _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend, norms):
-    dtype = C.dtype
+    stable = 2.0 * (n * kc * kc + d * kr * kr)
     if core == "optimal":  # (tol regularises the intersection, which this core does not use)
-        return _optimal(C, R, X, backend)
+        with single_threaded_blas(flops=stable):
+            return _optimal(C, R, X, backend)
     if tol is None:
         # data stored in a coarser precision than C's (float16): the cut-off follows
         # their rounding, which the eps-level cut of C's dtype would keep as directions
-        tol = input_rounding(getattr(X, "dtype", dtype), dtype)
+        tol = input_rounding(getattr(X, "dtype", C.dtype), C.dtype)
+    with single_threaded_blas(flops=4.0 * kr * kc * min(kr, kc)):
+        out = _intersection_core(core, C, R, row_idx, rank, tol, norms)
+    if isinstance(out, Core):
+        return out
+    U, k, Uk, Vhk, project = out
+    with single_threaded_blas(flops=stable):
+        factors, kept, how = _stable_factors(C, R, row_idx, col_idx, Uk, Vhk, backend_for(C), project)
+    return Core(U=U, rank=k if project else kept, factors=factors, evaluation=how)
+
+
+def _intersection_core(core, C, R, row_idx, rank, tol, norms):
+    """The core from the SVD of ``W = C[I]``: a :class:`Core` when the naive product is
+    accurate (or W is zero), else what the stable path needs."""
+    dtype = C.dtype
     # from here on only the small factors are read: their own backend does the math
     backend = backend_for(C)
     xp = backend.xp
@@ -332,5 +334,4 @@ def _compute_core(core, C, R, row_idx, col_idx, X, rank, tol, backend, norms):
         return Core(U=U, rank=k, factors=(C, U, R), evaluation="direct")
     # the plain form Q (Q_I)^+ R unless a truncation was asked for
     project = (core == "truncated" and rank is not None) or tol is not None
-    factors, kept, how = _stable_factors(C, R, row_idx, col_idx, Uk, Vhk, backend, project)
-    return Core(U=U, rank=k if project else kept, factors=factors, evaluation=how)
+    return U, k, Uk, Vhk, project

@@ -201,10 +201,13 @@ def skeleton_approx(
     rows, cols : sequence of int, optional
         Explicit row / column indices (then ``sampling`` does not choose them).
     sampling : {"uniform", "leverage", "pivoted_qr", "deim", "maxvol", "rpcholesky", "aca"}
-        Selection rule (see :mod:`skeleton.sampling`). Only ``"uniform"`` reads no
-        more of ``X`` than the sampled rows and columns; ``"leverage"``,
-        ``"pivoted_qr"``, ``"deim"``, ``"maxvol"`` read all of it (an SVD or a
-        sketch; on an entry oracle ``"pivoted_qr"`` reads a sub-sample);
+        Selection rule (see :mod:`skeleton.sampling`; the user guide's decision
+        guide compares them). Only ``"uniform"`` reads no more of ``X`` than the
+        sampled rows and columns; ``"leverage"``, ``"pivoted_qr"``, ``"deim"``,
+        ``"maxvol"`` read all of it: an exact SVD or pivoted QR when
+        ``min(n, d) <= 1500``, else one sketch with ``min(k, rank) + 10`` columns,
+        formed in the pass that checks ``X`` for NaN (:mod:`skeleton.selection`;
+        on an entry oracle ``"pivoted_qr"`` reads a sub-sample);
         ``"rpcholesky"`` (Hermitian positive semi-definite X) and ``"aca"`` choose
         pivots while they factor, reading about ``(k + 1)`` rows or columns per pivot
         (:mod:`skeleton.pivoting`): their number is ``n_rows`` when given, else
@@ -330,14 +333,18 @@ def skeleton_approx(
                              rng, check_finite)
     # Uniform sampling knows its indices before reading X, so the finiteness scan is
     # fused with the gather of C and R (one pass over X, Backend.scan_take); the
-    # other rules read X to choose, so X is scanned first.
-    scan_first = check_finite and (sampling != "uniform" or isinstance(mu, str))
+    # other rules read X to choose, and scan it as they do (fused with their sketch
+    # where they sketch); mu="estimate" reads X before either, so X is scanned first.
+    scan_first = check_finite and isinstance(mu, str)
     if scan_first and not backend.all_finite(X):
         raise ValueError(nonfinite_message("X"))
     k_r, k_c, rows, cols = _resolve_counts(n, d, n_rows, n_cols, rows, cols, rank, mu, X, backend, dtype, rng)
-    row_idx, col_idx, C = select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype)
+    scan_in_select = check_finite and not scan_first and sampling != "uniform"
+    row_idx, col_idx, C = select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype,
+                                 check_finite=scan_in_select)
     # (an entry oracle's all_finite reads nothing: its C and R are checked as read)
-    check_in_take = check_finite and (not scan_first or not backend.scan_reads_all)
+    scanned = scan_first or scan_in_select
+    check_in_take = check_finite and (not scanned or not backend.scan_reads_all)
     norms = None
     if C is None:
         C, R, finite, norms = backend.scan_take_norms(X, row_idx, col_idx, dtype, check_in_take)

@@ -445,67 +445,27 @@ def _incoherence_exact(X, rank, tol, backend):
     return _finish(xp, backend, U, xp.conj(Vh).T, s, r, n, d, "exact", min(n, d))
 
 
-def _subspace_iteration(X, size, rank, tol, rng, n_iter, backend, dtype, certificate=None, seed=None):
-    """Randomized subspace iteration, stopped early once ``certificate`` accepts.
-
-    ``Y = X Omega`` (or the given first sketch ``seed``); then, up to ``n_iter`` times, ``Q = qr(Y)``, ``B = X^H Q = V S W^H``
-    (so ``U = Q W`` has ``X^H U = V S`` exactly) and ``Y = X V``, the next power
-    iterate (Halko, Martinsson & Tropp 2011, Algorithm 4.4, with the two QRs of each
-    step replaced by one SVD). ``Y`` is also what the a-posteriori certificate needs,
-    so checking costs no pass of its own: ``2 q + 3`` passes when it accepts after
-    ``q`` iterations, ``2 n_iter + 2`` when it never does (the last ``X V`` is skipped).
-
-    Returns ``(U, s, V, r, bound, q)``; ``bound`` is the certificate's value (NaN when
-    none was computed or accepted).
-    """
-    xp = backend.xp
-    d = X.shape[1]
-    Y = seed if seed is not None else matmat(X, backend.standard_normal(rng, (d, size), dtype))
-    for q in range(n_iter + 1):
-        Q, _ = backend.qr(Y)
-        B = rmatmat(X, Q)  # d x size, = (Q^H X)^H
-        Vb, s, Wh = backend.svd(B)  # Q^H X = Wh^H s Vb^H
-        U = Q @ xp.conj(Wh).T
-        s_host = backend.to_numpy(s)
-        r = _resolve_rank(s_host, X.shape, dtype, tol, rank)
-        if q == n_iter:
-            break
-        Y = backend.materialize(matmat(X, Vb))
-        if certificate is not None:
-            accepted = certificate(U, s_host, Vb, Y, r)
-            if accepted is not None:
-                bound, Ut, st, Vt = accepted
-                # the certified half-step triplet, with the sketch's trailing values
-                return Ut, xp.concat([st, s[r:]]), Vt, r, bound, q
-    return U, s, Vb, r, float("nan"), n_iter
-
-
 def _randomized_core(X, rank, tol, rng, oversample, n_iter, backend, dtype, rtol=0.0, fro2=None, seed=None):
     """Randomized top singular triplets of X at ``rank`` (or the numerical rank).
 
-    Returns ``(U, s, V, r, bound, iterations)``. With ``rtol > 0`` and ``fro2``
+    :func:`skeleton.randomized.randomized_svd` with the certificate hook. Returns
+    ``(U, s, V, r, bound, iterations)``. With ``rtol > 0`` and ``fro2``
     (``||X||_F^2``) known, the power iterations stop as soon as
     :class:`~skeleton._certificate.MuCertificate` bounds the error of mu by
     ``rtol``; ``bound`` is then that bound (else NaN). ``seed``, with ``rank``
     given: the first sketch ``X Omega`` (``rank + oversample`` columns), already formed.
     """
+    from .randomized import randomized_svd
+
     n, d = X.shape
     full = min(n, d)
     certificate = None
     if rtol > 0 and fro2 is not None and np.isfinite(fro2):
         certificate = MuCertificate(X.shape, fro2, rtol, dtype, backend)
-    if rank is not None:
-        size = min(full, rank + oversample)
-        U, s, V, r, bound, q = _subspace_iteration(X, size, rank, tol, rng, n_iter, backend, dtype, certificate, seed)
-    else:
-        # Adaptive: grow the sketch until the numerical rank is resolved with
-        # `oversample` directions to spare (or the sketch is full).
-        size = min(full, 2 * oversample + 8)
-        while True:
-            U, s, V, r, bound, q = _subspace_iteration(X, size, None, tol, rng, n_iter, backend, dtype, certificate)
-            if r + oversample <= size or size == full:
-                break
-            size = min(full, 2 * size)
+    U, s, V, r, bound, q = randomized_svd(
+        X, rank, rng=rng, oversample=oversample, n_iter=n_iter, backend=backend, dtype=dtype,
+        resolve_rank=lambda s_host: _resolve_rank(s_host, X.shape, dtype, tol, rank), certificate=certificate,
+        seed=seed if rank is not None else None)
     s_host = backend.to_numpy(s)
     gap = _gap(s_host, r, full)
     if np.isnan(bound) and np.isfinite(gap) and gap ** -(2 * n_iter + 1) > _SUBSPACE_WARN_LEVEL:

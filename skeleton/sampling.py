@@ -1,9 +1,9 @@
 r"""Row and column selection rules for skeleton (CUR) approximation.
 
-Each rule picks ``k`` indices out of ``m``. The randomised rules take an explicit
-``numpy.random.Generator``; the deterministic ones a basis ``B`` (``m x r``) whose
-rows describe the rows (or columns) being chosen among, normally the top-r singular
-vectors.
+Each rule picks ``k`` indices out of ``m``. The randomised rules take ``rng`` (SPEC 7:
+a Generator, an int seed, a SeedSequence or None); the deterministic ones a basis
+``B`` (``m x r``) whose rows describe the rows (or columns) being chosen among,
+normally the top-r singular vectors.
 
 * :func:`uniform_indices` - ``k`` of ``m`` uniformly without replacement, the rule of
   Chiu & Demanet (2013) and of the S3Attention paper; reliable when μ is small.
@@ -13,18 +13,51 @@ vectors.
 * :func:`pivoted_qr_indices` - the first ``k`` pivots of a column-pivoted QR
   (Businger-Golub), deterministic; the skeleton of an interpolative decomposition.
 * :func:`deim_indices` - the discrete empirical interpolation method
-  (Chaturantabut & Sorensen 2010; Sorensen & Embree 2016 for CUR).
+  (Chaturantabut & Sorensen 2010; Sorensen & Embree 2016 for CUR), computed as the
+  row pivots of an LU factorisation with partial pivoting of ``B``, which makes the
+  same greedy choices.
 * :func:`maxvol_indices` - rows of ``B`` spanning a (locally) maximal-volume
   submatrix (Goreinov et al. 2010), extended to ``k > r`` rows by rectangular maxvol
   (Mikhalev & Oseledets 2018).
 
-All return sorted NumPy ``intp`` arrays without duplicates.
+All return sorted NumPy ``intp`` arrays without duplicates, and validate their
+arguments (a non-finite basis, a count outside ``[0, m]``, a bad ``rng`` raise errors
+naming the argument).
+
+**Cost.** The rules work on ``B`` alone; what it costs to *get* ``B`` from a matrix
+X (a sketch, an SVD) is :mod:`skeleton.selection`'s business, summarised in the
+user guide. On an ``m x r`` basis: uniform ``O(k)``; leverage ``O(m r)`` for the
+scores and ``O(m)`` per round of draws; pivoted QR ``O(m r k)`` (LAPACK ``geqp3``,
+half of it matrix-vector work); DEIM ``O(m r^2)`` (LAPACK ``getrf``, matrix-matrix
+work); maxvol ``O(m r^2)`` for the start and ``O(m r)`` per swap (a rank-one update
+fused with the search for the next swap); each row beyond ``r`` (DEIM and maxvol
+with ``k > r``) ``O(P r)`` on a candidate pool of ``P`` rows plus ``O(m r)`` in
+the refreshes, which run as matrix products.
+
+**Volume extension.** Beyond ``r`` rows, DEIM, maxvol and the pivoted selection of
+:mod:`skeleton.selection` add rows greedily by volume: with :math:`C = B B_I^{-1}`
+(so :math:`C_{I,:} = I`) and :math:`K = (C_I^H C_I)^{-1}`, adding row ``i`` multiplies
+:math:`\sqrt{\det(C_I^H C_I)}` by :math:`\sqrt{1 + c_i K c_i^H}`, so the row of largest
+:math:`\nu_i = c_i K c_i^H` is added; then :math:`K \leftarrow K - w w^H/(1 + \nu_i)`,
+:math:`w = K c_i^H`, and :math:`\nu_j \leftarrow \nu_j - |c_j w|^2 / (1 + \nu_i)`
+(Sherman-Morrison). The :math:`\nu_j` only decrease, so a value computed earlier is an
+upper bound: each update is applied at once only to a pool of the
+``max(4 (k - |I|), 64)`` rows with the largest values, and the pool's best is taken
+while it is at least the largest value outside the pool - the greedy choice, at
+``O(P r)`` per row for a pool of ``P``; when the pool runs dry, the updates since the
+last refresh are applied to every row by one matrix product and a new pool is drawn.
+That product is formed in single precision (twice as fast), so rows whose gains
+agree to about 1e-7 may be taken in either order.
 """
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import scipy.linalg
+
+from ._validation import check_int, check_matrix, check_rng, check_vector, nonfinite_message
 
 __all__ = [
     "uniform_indices",
@@ -34,22 +67,59 @@ __all__ = [
     "maxvol_indices",
 ]
 
+try:  # numba is a dependency; keep the module importable without it
+    import numba
 
-def uniform_indices(m, k, rng):
+    _HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    _HAVE_NUMBA = False
+
+# Most swaps of square maxvol.
+_MAXVOL_MAX_ITER = 200
+# The candidate pool of the volume extension: the rows still to add times this, at
+# least this many rows.
+_POOL_FACTOR = 4
+_POOL_MIN = 64
+
+
+# -- validation ----------------------------------------------------------------------
+
+
+def _count(k, m, name="k"):
+    """A count ``0 <= k <= m`` (an int, not a bool)."""
+    return check_int(k, name, low=0, high=m)
+
+
+def _basis(B, name="B"):
+    """A finite, non-empty 2-D basis as a NumPy float/complex array."""
+    if hasattr(B, "get") and not isinstance(B, np.ndarray):
+        B = B.get()  # a CuPy basis: the rules run on the host
+    B, dtype = check_matrix(B, name)
+    B = np.asarray(B)
+    if not np.isfinite(B).all():
+        raise ValueError(nonfinite_message(name))
+    return B.astype(dtype, copy=False)
+
+
+# -- the rules -----------------------------------------------------------------------
+
+
+def uniform_indices(m, k, rng=None):
     """``k`` distinct indices of ``range(m)``, uniformly at random, sorted.
 
     Every ``k``-subset of ``range(m)`` is equally likely (sampling without
     replacement), the row/column rule of Chiu & Demanet (2013) and of the
-    S3Attention paper.
+    S3Attention paper. Cost: ``O(k)`` work and memory beyond the draw (NumPy's
+    Floyd/tail-shuffle sampling), nothing read of the matrix but the sampled rows.
 
     Parameters
     ----------
     m : int
-        Size of the population ``range(m)``.
+        Size of the population ``range(m)``, ``m >= 0``.
     k : int
         How many indices to draw, ``0 <= k <= m``.
-    rng : numpy.random.Generator
-        Source of randomness (a Generator, not a seed: the caller normalises it).
+    rng : {None, int, numpy.random.Generator, numpy.random.SeedSequence}, optional
+        Source of randomness (SPEC 7); a Generator's stream advances.
 
     Returns
     -------
@@ -59,7 +129,9 @@ def uniform_indices(m, k, rng):
     Raises
     ------
     ValueError
-        If ``k > m`` or ``k < 0`` (from :meth:`numpy.random.Generator.choice`).
+        If ``m < 0``, or ``k`` is outside ``[0, m]``.
+    TypeError
+        If ``m`` or ``k`` is not an integer, or ``rng`` is not a valid random state.
 
     References
     ----------
@@ -74,26 +146,33 @@ def uniform_indices(m, k, rng):
     >>> len(set(idx.tolist())) == 4 and int(idx.max()) < 10
     True
     """
+    m = check_int(m, "m", low=0)
+    k = _count(k, m)
+    return _uniform(m, k, check_rng(rng))
+
+
+def _uniform(m, k, rng):
     return np.sort(rng.choice(m, size=k, replace=False)).astype(np.intp)
 
 
-def leverage_indices(scores, k, rng):
+def leverage_indices(scores, k, rng=None):
     r"""``k`` distinct indices drawn without replacement, probability ∝ ``scores``.
 
     Successive draws pick index ``i`` with probability
     :math:`p_i / \sum_{j \notin S} p_j` among those not yet chosen (``S``), with
-    :math:`p_i = \max(s_i, 0)` (leverage-score sampling, Drineas, Mahoney &
-    Muthukrishnan 2008). Indices of zero score are drawn (uniformly) only once the
-    positive ones run out.
+    :math:`p_i = s_i` (leverage-score sampling, Drineas, Mahoney & Muthukrishnan
+    2008). Indices of zero score are drawn (uniformly) only once the positive ones
+    run out. Cost: ``O(m)`` per round of draws (a few rounds). The scores of an
+    ``m x r`` basis ``B`` are its squared row norms, ``O(m r)``.
 
     Parameters
     ----------
     scores : array_like, shape (m,)
-        Non-negative weights, normally leverage scores; negative values count as 0.
+        Non-negative finite weights, normally leverage scores.
     k : int
         How many indices to draw, ``0 <= k <= m``.
-    rng : numpy.random.Generator
-        Source of randomness.
+    rng : {None, int, numpy.random.Generator, numpy.random.SeedSequence}, optional
+        Source of randomness (SPEC 7).
 
     Returns
     -------
@@ -103,7 +182,11 @@ def leverage_indices(scores, k, rng):
     Raises
     ------
     ValueError
-        If ``k > m`` (from :meth:`numpy.random.Generator.choice`).
+        If ``scores`` is not 1-D, holds NaN, inf or a negative value, or ``k`` is
+        outside ``[0, m]``.
+    TypeError
+        If ``scores`` is complex or not numeric, ``k`` not an integer, or ``rng``
+        not a valid random state.
 
     References
     ----------
@@ -117,7 +200,16 @@ def leverage_indices(scores, k, rng):
     >>> leverage_indices(np.array([0.0, 1.0, 0.0, 1.0]), 2, np.random.default_rng(0)).tolist()
     [1, 3]
     """
-    p = np.clip(np.asarray(scores, dtype=np.float64), 0.0, None)
+    if hasattr(scores, "get") and not isinstance(scores, np.ndarray):
+        scores = scores.get()
+    p = np.asarray(check_vector(scores, "scores", dtype=np.float64))
+    if p.size and float(p.min()) < 0:
+        raise ValueError(f"scores must be non-negative, got {float(p.min())!r} at index {int(np.argmin(p))}")
+    k = _count(k, p.size)
+    return _leverage(p, k, check_rng(rng))
+
+
+def _leverage(p, k, rng):
     positive = np.flatnonzero(p > 0)
     if positive.size <= k:
         rest = np.setdiff1d(np.arange(p.size), positive)
@@ -132,14 +224,16 @@ def pivoted_qr_indices(A, k):
     The pivoted QR :math:`A P = Q R` (Businger & Golub 1965) moves, at each step,
     the column of largest norm orthogonal to those already chosen to the front;
     the first ``k`` pivots are the skeleton columns of an interpolative
-    decomposition. To select rows, pass the transpose of a basis.
+    decomposition. To select rows, pass the transpose of a basis. Cost: about
+    :math:`4 r m k` flops for ``A`` of shape ``(r, m)`` (LAPACK ``geqp3``; half of
+    them matrix-vector work).
 
     Parameters
     ----------
     A : array_like, shape (r, m)
-        Matrix whose columns are chosen among (e.g. :math:`V_r^H`).
+        Finite matrix whose columns are chosen among (e.g. :math:`V_r^H`).
     k : int
-        How many pivots, ``k <= min(r, m)``.
+        How many pivots, ``0 <= k <= min(r, m)``.
 
     Returns
     -------
@@ -149,7 +243,10 @@ def pivoted_qr_indices(A, k):
     Raises
     ------
     ValueError
-        If ``k`` exceeds the number of pivots ``min(r, m)``.
+        If ``A`` is not a non-empty 2-D finite matrix, or ``k`` is outside
+        ``[0, min(r, m)]`` (the pivots a pivoted QR has).
+    TypeError
+        If ``A`` is not numeric or ``k`` not an integer.
 
     References
     ----------
@@ -164,26 +261,15 @@ def pivoted_qr_indices(A, k):
     >>> pivoted_qr_indices(A, 1).tolist()   # the column of largest norm
     [2]
     """
-    _, _, piv = scipy.linalg.qr(np.asarray(A), mode="economic", pivoting=True, check_finite=False)
-    if k > piv.size:
-        raise ValueError(f"pivoted QR of a {A.shape} matrix gives at most {piv.size} pivots, asked for {k}")
-    return np.sort(piv[:k]).astype(np.intp)
+    A = _basis(A, "A")
+    k = _count(k, min(A.shape))
+    return np.sort(_cpqr_order(A)[:k]).astype(np.intp)
 
 
-def _fill_by_score(chosen, scores, k):
-    """Extend ``chosen`` to ``k`` indices with the largest remaining ``scores``."""
-    if len(chosen) >= k:
-        return np.sort(np.asarray(chosen[:k], dtype=np.intp))
-    order = np.argsort(-np.asarray(scores), kind="stable")
-    taken = set(int(i) for i in chosen)
-    out = list(chosen)
-    for i in order:
-        if len(out) == k:
-            break
-        if int(i) not in taken:
-            out.append(int(i))
-            taken.add(int(i))
-    return np.sort(np.asarray(out, dtype=np.intp))
+def _cpqr_order(A):
+    """The full column pivot order of a pivoted QR of the host array ``A``."""
+    _, piv = scipy.linalg.qr(A, mode="r", pivoting=True, check_finite=False)
+    return piv
 
 
 def deim_indices(B, k):
@@ -191,17 +277,22 @@ def deim_indices(B, k):
 
     Greedy: the first index is :math:`\arg\max_i |B_{i1}|`; for column ``j`` the
     interpolation residual :math:`b_j - B_{:,<j}(B_{p,<j})^{-1} b_{j,p}` is formed and
-    its largest entry added (Chaturantabut & Sorensen 2010). This yields ``r``
-    indices; when ``k > r`` the rest are added one at a time by the rectangular
-    maxvol rule (each the row that grows the volume of :math:`B_{p,:}` most; the
-    oversampling of DEIM advocated by Peherstorfer, Drmač & Gugercin 2020).
+    its largest entry added (Chaturantabut & Sorensen 2010). That residual is column
+    ``j`` of the Schur complement after ``j - 1`` steps of Gaussian elimination, so
+    the DEIM indices are the row pivots of the LU factorisation with partial pivoting
+    of ``B`` (as Drmač & Gugercin 2016 observe), which is how they are computed:
+    :math:`O(m r^2)` flops in matrix-matrix work. This yields ``r`` indices; when
+    ``k > r`` the rest are added one at a time by volume (the oversampling of DEIM
+    advocated by Peherstorfer, Drmač & Gugercin 2020; module docstring). When the
+    leading columns of ``B`` are linearly dependent (a zero pivot), the indices past
+    the dependence are added by volume on the independent columns.
 
     Parameters
     ----------
     B : array_like, shape (m, r)
-        Basis whose rows are chosen among, normally the top-r singular vectors.
+        Finite basis whose rows are chosen among, normally the top-r singular vectors.
     k : int
-        How many indices, ``1 <= k <= m``.
+        How many indices, ``0 <= k <= m``.
 
     Returns
     -------
@@ -210,9 +301,10 @@ def deim_indices(B, k):
 
     Raises
     ------
-    numpy.linalg.LinAlgError
-        If an interpolation matrix :math:`B_{p,<j}` is exactly singular, which can
-        happen when the leading columns of ``B`` are linearly dependent.
+    ValueError
+        If ``B`` is not a non-empty 2-D finite matrix, or ``k`` is outside ``[0, m]``.
+    TypeError
+        If ``B`` is not numeric or ``k`` not an integer.
 
     References
     ----------
@@ -220,6 +312,11 @@ def deim_indices(B, k):
     empirical interpolation", SIAM J. Sci. Comput. 32(5), 2010.
     D. C. Sorensen, M. Embree, "A DEIM induced CUR factorization", SIAM J. Sci.
     Comput. 38(3), 2016.
+    Z. Drmač, S. Gugercin, "A new selection operator for the discrete empirical
+    interpolation method", SIAM J. Sci. Comput. 38(2), 2016.
+    B. Peherstorfer, Z. Drmač, S. Gugercin, "Stability of discrete empirical
+    interpolation and gappy proper orthogonal decomposition with randomized and
+    deterministic sampling points", SIAM J. Sci. Comput. 42(5), 2020.
 
     Examples
     --------
@@ -228,68 +325,214 @@ def deim_indices(B, k):
     >>> deim_indices(np.eye(4)[:, :2], 2).tolist()
     [0, 1]
     """
-    B = np.asarray(B)
+    B = _basis(B)
+    k = _count(k, B.shape[0])
+    return _deim(B, k)
+
+
+def _lu_row_id(B, dtype=None):
+    r"""Row pivots of ``B`` (m x r, m >= r) by LU with partial pivoting, and the
+    interpolation matrix.
+
+    Returns ``(order, C, rank)``: ``order`` the ``r`` pivot rows in the order chosen,
+    ``C = B B_{order[:q]}^{-1}`` restricted to the first ``q = rank`` pivots (m x q,
+    ``C[order[:q]] = I``; computed as :math:`L L_1^{-1}` from :math:`\Pi B = L U`), where
+    ``q`` stops before the first pivot that is zero to rounding. With ``dtype`` wider
+    than ``B``'s (a single-precision sketch of double-precision data), the pivots are
+    found in ``B``'s precision and ``C`` is formed in ``dtype`` (:func:`_interpolation`).
+    """
+    m, r = B.shape
+    lu, perm = _lu_modulus(B) if B.dtype.kind == "c" else _lu_lapack(B)
+    diag = np.abs(np.diagonal(lu))
+    eps = np.finfo(lu.dtype if dtype is None else dtype).eps
+    small = np.flatnonzero(diag <= max(m, r) * eps * (float(diag.max()) if diag.size else 0.0))
+    q = int(small[0]) if small.size else r
+    if dtype is not None and np.dtype(dtype) != lu.dtype:
+        return perm[:r], _interpolation(B, perm[:q], dtype), q
+    C = np.empty((m, q), dtype=lu.dtype)
+    C[perm[:q]] = np.eye(q, dtype=lu.dtype)
+    # C[perm[q:]] = L_2 L_1^{-1}: a triangular solve with the unit lower L_1 = L[:q]
+    C[perm[q:]] = scipy.linalg.solve_triangular(lu[:q, :q], lu[q:, :q].T, trans="T", lower=True,
+                                                unit_diagonal=True, check_finite=False).T
+    return perm[:r], C, q
+
+
+def _interpolation(Y, pivots, dtype):
+    r"""``C = Y Y_I^+`` in ``dtype`` for the pivot rows ``I`` (``C[I] = I``): with
+    :math:`Y_I^H = Q_1 R_1`, :math:`C = (Y Q_1) R_1^{-H}` - a QR of the small
+    :math:`Y_I^H`, a product and a triangular solve, ``O(m l q)``."""
+    Y = np.asarray(Y).astype(dtype, copy=False)
+    pivots = np.asarray(pivots, dtype=np.intp)
+    q = pivots.size
+    C = np.empty((Y.shape[0], q), dtype=Y.dtype)
+    if q == 0:
+        return C
+    Q1, R1 = np.linalg.qr(Y[pivots].conj().T)
+    M = Y @ Q1
+    C[:] = scipy.linalg.solve_triangular(R1, M.conj().T, trans="C", check_finite=False).conj().T
+    C[pivots] = np.eye(q, dtype=Y.dtype)
+    return C
+
+
+def _lu_lapack(B):
+    """``(lu, perm)``: LAPACK's ``getrf`` of the real ``B`` as the packed factors of
+    ``B[perm]`` (pivoting on ``|b|``)."""
+    lu, swaps = scipy.linalg.lu_factor(B, check_finite=False)
+    perm = np.arange(B.shape[0])
+    for i, s in enumerate(swaps):
+        perm[i], perm[s] = perm[s], perm[i]
+    return lu, perm
+
+
+def _lu_modulus(B):
+    """The same for a complex ``B``, pivoting on the modulus ``|b|`` (LAPACK's complex
+    ``getrf`` pivots on ``|Re b| + |Im b|``, which would not be DEIM's choice):
+    Gaussian elimination, ``r`` rank-one updates of ``O(m r)``."""
+    A = np.array(B, dtype=B.dtype, copy=True)
+    m, r = A.shape
+    perm = np.arange(m)
+    for j in range(min(m, r)):
+        i = j + int(np.argmax(np.abs(A[j:, j])))
+        if i != j:
+            A[[j, i]] = A[[i, j]]
+            perm[[j, i]] = perm[[i, j]]
+        if A[j, j] != 0:
+            A[j + 1:, j] /= A[j, j]
+            A[j + 1:, j + 1:] -= np.outer(A[j + 1:, j], A[j, j + 1:])
+    return A, perm
+
+
+def _cpqr_row_id(Y, dtype=None):
+    r"""Row pivots of the tall ``Y`` (m x l) by a column-pivoted QR of :math:`Y^H`, and
+    the interpolation matrix.
+
+    :math:`Y^H \Pi = Q [R_{11}\ R_{12}]` gives the row ID
+    :math:`Y_{\pi_2} = (R_{11}^{-1} R_{12})^H Y_{\pi_1}` (as in scipy's
+    ``interp_decomp``); the rank ``q`` stops before the first diagonal entry of ``R``
+    below ``max(m, l) eps`` relative. Returns ``(order, C, q)`` as :func:`_lu_row_id`,
+    with ``dtype`` as there.
+    """
+    m, l = Y.shape
+    R, piv = scipy.linalg.qr(Y.conj().T, mode="r", pivoting=True, check_finite=False)
+    diag = np.abs(np.diagonal(R))
+    eps = np.finfo(R.dtype if dtype is None else dtype).eps
+    cut = max(m, l) * eps * (float(diag[0]) if diag.size else 0.0)
+    q = int(np.count_nonzero(diag > cut)) if diag.size and diag[0] > 0 else 0
+    if dtype is not None and np.dtype(dtype) != R.dtype:
+        return piv[: min(m, l)], _interpolation(Y, piv[:q], dtype), q
+    C = np.zeros((m, q), dtype=R.dtype)
+    if q:
+        C[piv[:q]] = np.eye(q, dtype=R.dtype)
+        T = scipy.linalg.solve_triangular(R[:q, :q], R[:q, q:], check_finite=False)
+        C[piv[q:]] = T.conj().T
+    return piv[: min(m, l)], C, q
+
+
+def _deim(B, k):
     m, r = B.shape
     r_use = min(r, k)
-    p = [int(np.argmax(np.abs(B[:, 0])))]
-    for j in range(1, r_use):
-        Bp = B[p, :j]
-        c = scipy.linalg.solve(Bp, B[p, j], check_finite=False)
-        res = np.abs(B[:, j] - B[:, :j] @ c)
-        res[p] = -1.0  # never pick an index twice, even where the residual ties
-        p.append(int(np.argmax(res)))
-    if k <= r_use:
-        return np.sort(np.asarray(p, dtype=np.intp))
-    # beyond r points, oversample by volume (B B_p^{-1} by a solve, as in maxvol)
-    C = scipy.linalg.solve(B[p, :r_use].T, B[:, :r_use].T, check_finite=False).T
-    return _extend_by_volume(C, p, k)
+    if r_use == 0:
+        return np.zeros(0, dtype=np.intp)
+    order, C, q = _lu_row_id(B[:, :r_use])
+    if k <= q:
+        return np.sort(order[:k]).astype(np.intp)
+    return _extend_by_volume(C, order[:q], k)
 
 
-def _maxvol_square(B, tol=1.05, max_iter=200):
+# -- maxvol ---------------------------------------------------------------------------
+
+if _HAVE_NUMBA:
+
+    @numba.njit(parallel=True, nogil=True, cache=True)
+    def _update_and_search(C, cj, ci, best, where):  # pragma: no cover - compiled
+        """``C -= cj ci^T`` and, per row, the largest ``|C[a, :]|`` and its column."""
+        m, r = C.shape
+        for a in numba.prange(m):
+            f = cj[a]
+            v, arg = -1.0, 0
+            for b in range(r):
+                C[a, b] -= f * ci[b]
+                x = abs(C[a, b])
+                if x > v:
+                    v, arg = x, b
+            best[a] = v
+            where[a] = arg
+
+
+def _maxvol_swaps(C, idx, tol, max_iter):
+    """Swap rows into ``idx`` until no ``|C| > tol``; ``C = B B_idx^{-1}`` kept by
+    rank-one updates. Returns the number of swaps."""
+    m, r = C.shape
+    absC = np.abs(C)
+    where = np.argmax(absC, axis=1)
+    best = absC[np.arange(m), where]
+    del absC
+    use_kernel = _HAVE_NUMBA and C.flags.c_contiguous and C.dtype.kind in "fc"
+    swaps = 0
+    while swaps < max_iter:
+        i = int(np.argmax(best))
+        j = int(where[i])
+        if best[i] <= tol:
+            break
+        idx[j] = i
+        # row j of B_idx replaced by row i of B: C -= C[:, j] (C[i, :] - e_j) / C[i, j]
+        cj = C[:, j].copy()
+        ci = C[i, :] / C[i, j]
+        ci[j] -= 1.0 / C[i, j]
+        if use_kernel:
+            _update_and_search(C, cj, ci, best, where)
+        else:
+            C -= np.outer(cj, ci)
+            absC = np.abs(C)
+            where = np.argmax(absC, axis=1)
+            best = absC[np.arange(m), where]
+        swaps += 1
+    return swaps
+
+
+def _maxvol_square(B, tol=1.05, max_iter=_MAXVOL_MAX_ITER):
     """Rows ``I`` (len r) of the tall ``B`` (``m x r``) with ``|B B[I]^{-1}| <= tol``.
 
     Goreinov, Oseledets, Savostyanov, Tyrtyshnikov, Zamarashkin (2010): start from
-    the pivots of a pivoted QR of ``B^T`` and swap in the row holding the largest
-    coefficient of ``B B[I]^{-1}`` until no coefficient exceeds ``tol``; each swap
-    multiplies ``|det B[I]|`` by that coefficient.
+    the row pivots of an LU factorisation with partial pivoting of ``B`` (as teneva
+    does), then swap in the row holding the largest coefficient of
+    :math:`C = B B_I^{-1}` until no coefficient exceeds ``tol``; each swap multiplies
+    :math:`|\\det B_I|` by that coefficient and updates ``C`` by a rank-one correction,
+    :math:`O(m r)`. Returns ``(I, C)``.
     """
     m, r = B.shape
-    _, _, piv = scipy.linalg.qr(B.T, mode="economic", pivoting=True, check_finite=False)
-    idx = np.array(piv[:r], dtype=np.intp)
-    # C = B B[I]^{-1}, computed by a solve (never an explicit inverse).
-    C = scipy.linalg.solve(B[idx].T, B.T, check_finite=False).T
-    for _ in range(max_iter):
-        i, j = np.unravel_index(np.argmax(np.abs(C)), C.shape)
-        if abs(C[i, j]) <= tol:
-            break
-        idx[j] = i
-        # Rank-one update of C for the swap (row j of B[I] replaced by row i of B).
-        cj = C[:, j].copy()
-        ci = C[i, :].copy()
-        ci[j] -= 1.0
-        C -= np.outer(cj, ci / C[i, j])
+    order, C, q = _lu_row_id(B)
+    if q < r:
+        raise np.linalg.LinAlgError(
+            f"B has numerical rank {q} < {r} columns: no nonsingular {r} x {r} submatrix to start maxvol from")
+    idx = np.array(order, dtype=np.intp)
+    C = np.ascontiguousarray(C)
+    _maxvol_swaps(C, idx, tol, max_iter)
     return idx, C
 
 
 def maxvol_indices(B, k, tol=1.05):
     r"""Maximal-volume rows of the basis ``B`` (``m x r``), ``k`` of them.
 
-    For ``k <= r`` the first ``k`` columns of ``B`` are used with square maxvol.
-    For ``k > r``, rectangular maxvol adds rows one at a time: with
-    :math:`C = B B_I^+`, the row ``i`` of largest :math:`\|C_{i,:}\|^2` is added, and
-    the squared row norms are updated by
-    :math:`\|C_{j,:}\|^2 \leftarrow \|C_{j,:}\|^2 - |C_{j,:} c_i^H|^2 / (1 + \|c_i\|^2)`
-    (Sherman-Morrison; Mikhalev & Oseledets 2018).
+    For ``k <= r`` the first ``k`` columns of ``B`` are used with square maxvol: from
+    the pivots of an LU factorisation with partial pivoting, rows are swapped in
+    while a coefficient of :math:`C = B B_I^{-1}` exceeds ``tol`` in modulus, each swap
+    a rank-one update of ``C``. For ``k > r``, rectangular maxvol adds rows one at a
+    time, each the one that grows the volume :math:`\sqrt{\det(B_I^H B_I)}` most
+    (Sherman-Morrison updates, module docstring; Mikhalev & Oseledets 2018). Cost:
+    :math:`O(m r^2)` for the start, :math:`O(m r)` per swap, and per added row
+    :math:`O(P r)` on a pool of ``P`` candidates.
 
     Parameters
     ----------
     B : array_like, shape (m, r)
-        Basis whose rows are chosen among, normally the top-r singular vectors.
+        Finite basis whose rows are chosen among, normally the top-r singular vectors.
     k : int
-        How many rows, ``1 <= k <= m``.
+        How many rows, ``0 <= k <= m``.
     tol : float, default 1.05
         Square maxvol stops when no coefficient of :math:`B B_I^{-1}` exceeds
-        ``tol`` in modulus (each swap grows :math:`|\det B_I|` by at least ``tol``).
+        ``tol`` in modulus (each swap grows :math:`|\det B_I|` by at least ``tol``);
+        at least 1.
 
     Returns
     -------
@@ -298,6 +541,11 @@ def maxvol_indices(B, k, tol=1.05):
 
     Raises
     ------
+    ValueError
+        If ``B`` is not a non-empty 2-D finite matrix, ``k`` is outside ``[0, m]``,
+        or ``tol < 1``.
+    TypeError
+        If ``B`` is not numeric, ``k`` not an integer, or ``tol`` not a real number.
     numpy.linalg.LinAlgError
         If the leading ``min(k, r)`` columns of ``B`` are linearly dependent (no
         nonsingular square submatrix to start from).
@@ -318,40 +566,93 @@ def maxvol_indices(B, k, tol=1.05):
     >>> maxvol_indices(B, 2).tolist()
     [0, 2]
     """
-    B = np.asarray(B)
+    B = _basis(B)
+    k = _count(k, B.shape[0])
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not np.isfinite(tol):
+        raise TypeError(f"tol must be a finite real number, got {tol!r}")
+    if tol < 1:
+        raise ValueError(f"tol must be at least 1 (a swap must not shrink the volume), got {tol}")
+    return _maxvol(B, k, float(tol))
+
+
+def _maxvol(B, k, tol=1.05):
     m, r = B.shape
+    if k == 0:
+        return np.zeros(0, dtype=np.intp)
     if k <= r:
         B = B[:, :k]
-        r = k
-    idx, C = _maxvol_square(B, tol=tol)
-    return _extend_by_volume(C, [int(i) for i in idx], k)
+    idx, C = _maxvol_square(np.ascontiguousarray(B), tol=tol)
+    return _extend_by_volume(C, idx, k)
+
+
+# -- rectangular maxvol: the volume extension -----------------------------------------
 
 
 def _extend_by_volume(C, chosen, k):
     r"""Add rows to ``chosen`` until there are ``k``, each the one that grows the volume most.
 
-    ``C = B B_I^+`` for the rows ``I = chosen`` of a basis ``B``. Rectangular maxvol
-    (Mikhalev & Oseledets 2018): adding row ``i`` multiplies the volume
-    :math:`\sqrt{\det(B_I^H B_I)}` by :math:`\sqrt{1 + \|c_i\|^2}`, so the row of
-    largest :math:`\|c_i\|` is added, and the squared row norms follow by
-    Sherman-Morrison, :math:`\|c_j\|^2 \leftarrow \|c_j\|^2 - |c_j c_i^H|^2 / (1 + \|c_i\|^2)`.
+    ``C = B B_I^{-1}`` (m x q) for ``q = len(chosen)`` rows ``I = chosen`` of a basis
+    ``B``; the greedy choice and its pooled Sherman-Morrison updates are in the module
+    docstring. Returns the sorted indices.
     """
-    chosen = list(chosen)
+    chosen = [int(i) for i in chosen]
     m = C.shape[0]
     if len(chosen) >= k:
         return np.sort(np.asarray(chosen[:k], dtype=np.intp))
-    C = np.array(C, dtype=np.result_type(C, np.float64))
-    norms = np.sum(np.abs(C) ** 2, axis=1)
-    mask = np.zeros(m, dtype=bool)
-    mask[chosen] = True
+    C = np.asarray(C)
+    if C.dtype.kind not in "fc" or C.dtype.itemsize < 8:
+        C = C.astype(np.result_type(C.dtype, np.float64))
+    if C.shape[1] == 0 or not chosen:
+        # nothing to extend from: the rows of largest norm, then the rest in order
+        return _fill_by_norm(C, chosen, k)
+    taken = np.zeros(m, dtype=bool)
+    taken[chosen] = True
+    CI = C[chosen]
+    if CI.shape[0] == CI.shape[1] and np.array_equal(CI, np.eye(CI.shape[0], dtype=CI.dtype)):
+        K = np.eye(CI.shape[1], dtype=C.dtype)  # C from a row ID: nu_j = ||c_j||^2
+        nu = np.sum(C.real ** 2 + C.imag ** 2 if C.dtype.kind == "c" else C * C, axis=1)
+    else:
+        K = np.linalg.pinv(CI.conj().T @ CI, hermitian=True)
+        nu = np.real(np.sum((C @ K) * C.conj(), axis=1))
+    pending = []  # the updates u = w / sqrt(1 + nu_i) not yet applied to nu
+    # the refresh GEMM in single precision (twice as fast; its rounding, 1e-7 of each
+    # decrement, can only exchange rows whose volume gains agree to that precision)
+    low = C.astype(np.complex64 if C.dtype.kind == "c" else np.float32)
     while len(chosen) < k:
-        cand = np.where(mask, -np.inf, norms)
-        i = int(np.argmax(cand))
-        ci = C[i].copy()
-        beta = float(np.real(np.vdot(ci, ci)))
-        proj = C @ np.conj(ci)  # C_j c_i^H for every row j
-        norms = norms - np.abs(proj) ** 2 / (1.0 + beta)
-        C = np.hstack([C - np.outer(proj, ci) / (1.0 + beta), (proj / (1.0 + beta))[:, None]])
-        chosen.append(i)
-        mask[i] = True
+        if pending:  # bring every row up to date: nu_j -= sum_t |c_j u_t|^2, one GEMM
+            D = low @ np.stack(pending, axis=1).astype(low.dtype)
+            nu -= np.sum(D.real ** 2 + D.imag ** 2 if D.dtype.kind == "c" else D * D, axis=1)
+            pending = []
+        nu[taken] = -np.inf
+        free = m - len(chosen)
+        P = min(free, max(_POOL_FACTOR * (k - len(chosen)), _POOL_MIN))
+        pool = np.argpartition(-nu, P - 1)[:P]
+        outside = -np.inf  # the largest (stale, hence upper-bound) value outside the pool
+        if P < free:
+            rest = nu.copy()
+            rest[pool] = -np.inf
+            outside = float(np.max(rest))
+        Cp, vals = C[pool], nu[pool].copy()
+        while len(chosen) < k:
+            t = int(np.argmax(vals))
+            beta = float(vals[t])
+            if beta < outside:
+                break  # a row outside the pool may be better by now: refresh
+            w = K @ Cp[t].conj()
+            vals -= np.abs(Cp @ w) ** 2 / (1.0 + beta)
+            vals[t] = -np.inf
+            K -= np.outer(w, w.conj()) / (1.0 + beta)
+            pending.append(w / np.sqrt(1.0 + beta))
+            i = int(pool[t])
+            chosen.append(i)
+            taken[i] = True
     return np.sort(np.asarray(chosen, dtype=np.intp))
+
+
+def _fill_by_norm(C, chosen, k):
+    """``chosen`` completed to ``k`` rows by the largest row norms of ``C``."""
+    norms = np.sum(np.abs(C) ** 2, axis=1) if C.shape[1] else np.zeros(C.shape[0])
+    norms[np.asarray(chosen, dtype=np.intp)] = -np.inf
+    order = np.argsort(-norms, kind="stable")
+    out = list(chosen) + [int(i) for i in order[: k - len(chosen)]]
+    return np.sort(np.asarray(out, dtype=np.intp))

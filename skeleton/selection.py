@@ -1,39 +1,163 @@
-"""Choosing the rows and columns of a skeleton approximation from a matrix.
+r"""Choosing the rows and columns of a skeleton approximation from a matrix.
 
 :mod:`skeleton.sampling` holds the selection rules on a basis; this module applies
-them to a matrix of any backend: it computes what each rule reads (the top singular
-vectors for leverage, DEIM and maxvol; a Gaussian sketch for pivoted QR; nothing for
-uniform sampling) and, for the tolerance mode, hands out index sets of growing size
-(:class:`GrowingSelection`) that reuse what has been read.
+them to a matrix of any backend: it computes what each rule reads and, for the
+tolerance mode, hands out index sets of growing size (:class:`GrowingSelection`) that
+reuse what has been read.
+
+**Small X** (``min(n, d) <= 1500``, :data:`skeleton._backend.EXACT_MAX`): the rules
+see X exactly. Pivoted QR takes the column pivots of X itself and the rows from the
+columns read (:func:`rows_from_columns`: the row ID of ``C``, extended by volume,
+which keeps the classic ill-conditioned matrices accurate to rounding); leverage,
+DEIM and maxvol run on the exact singular vectors (``numpy.linalg.svd``).
+
+**Large X** (an array, sparse matrix or LinearOperator): one column sketch
+:math:`Y = X\Omega` with :math:`l = \min(k, r) + 10` columns (``r`` the ``rank`` asked
+for; :math:`l = k + 10` without one), formed in single precision with the
+finiteness scan when that is accurate enough, and power iterations only when the
+sketch shows no gap (:func:`skeleton.randomized.selection_sketch`). Then
+
+* the *rows* are the pivots of :math:`Y` (a column-pivoted QR of :math:`Y^H`), which
+  give the row ID :math:`X \approx P X_{I,:}`, :math:`P = Y Y_{I,:}^{-1}`;
+* the *columns*, for pivoted QR, are the pivots of the rows read, :math:`X_{I,:}`
+  (its column ID: the CUR of Voronin & Martinsson 2017);
+* the *singular vectors*, for leverage, DEIM and maxvol, are those of
+  :math:`P X_{I,:}` (:func:`skeleton.randomized.svd_from_row_id`), and the rules run on
+  them;
+* beyond the ``l`` pivots, rows and columns are added by volume
+  (:mod:`skeleton.sampling`).
+
+Cost on a large X (n x d), beyond the gather of ``C`` and ``R`` that every rule ends
+with: one pass for the sketch and the finiteness scan together
+(:math:`2ndl` flops, in single precision when it qualifies, else one more pass in
+X's precision), ``2q + 1`` passes more for ``q`` power iterations (``q = 0`` when the
+sketch has a gap), ``l`` rows of X, and :math:`O((n + d) l^2)` dense work.  On an
+entry oracle (which cannot be multiplied) pivoted QR pivots on a uniform sub-sample
+of its entries (:meth:`skeleton._oracle.OracleBackend.pivot_source`).
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ._backend import EXACT_MAX
+from ._blas import single_threaded_blas
 from ._linalg import rank_from_singular_values
-from .sampling import deim_indices, leverage_indices, maxvol_indices, pivoted_qr_indices, uniform_indices
+from ._validation import nonfinite_message
+from .randomized import SELECTION_OVERSAMPLE, selection_sketch, svd_from_row_id
+from .sampling import (
+    _cpqr_order,
+    _cpqr_row_id,
+    _deim,
+    _extend_by_volume,
+    _leverage,
+    _lu_row_id,
+    _maxvol,
+    _uniform,
+)
 
 __all__ = ["SAMPLINGS"]
 
 SAMPLINGS = ("uniform", "leverage", "pivoted_qr", "deim", "maxvol")
+
+# How the pivots of a sketch are found: "qr" (column-pivoted QR of Y^H) or "lu" (LU
+# with partial pivoting of Y; Dong & Martinsson 2023 find it nearly as good, and it
+# is cheaper: both are measured in benchmarks/bench_selection.py).
+SKETCH_PIVOTS = "qr"
+
 
 def _exact_basis_ok(X):
     # larger matrices get randomized singular vectors (an exact SVD costs O(n d min(n, d)))
     return min(X.shape) <= EXACT_MAX
 
 
+def _sketches(X, backend):
+    """Whether the rules read X through a sketch (large, and X can be multiplied)."""
+    return backend.multiplies and not _exact_basis_ok(X)
+
+
+def _row_id(Y, pivots=None, dtype=None):
+    """``(order, P, q)``: pivots of the tall ``Y`` and the interpolation matrix (in
+    ``dtype``), by ``pivots`` (``"qr"`` or ``"lu"``; default :data:`SKETCH_PIVOTS`)."""
+    return (_cpqr_row_id if (pivots or SKETCH_PIVOTS) == "qr" else _lu_row_id)(Y, dtype)
+
+
+def _pick(P, order, q, k):
+    """``k`` indices: the first pivots, extended by volume on ``P`` beyond ``q``."""
+    if k <= q:
+        return np.sort(np.asarray(order[:k], dtype=np.intp))
+    return _extend_by_volume(P, order[:q], k)
+
+
+def _sketch_size(X, k, rank):
+    return min(min(X.shape), (k if rank is None else min(k, rank)) + SELECTION_OVERSAMPLE)
+
+
+class _Sketched:
+    """The sketch of a large X and what is derived from it (module docstring)."""
+
+    def __init__(self, X, k, rank, rng, backend, dtype, check_finite, pivots=None):
+        # the basis rules need only some well-conditioned row ID for their singular
+        # vectors: LU pivots, the cheaper; pivoted QR pivots with the rule's name
+        self.X, self.backend, self.dtype, self.pivots = X, backend, dtype, pivots
+        self.sketch = selection_sketch(X, _sketch_size(X, k, rank), rank, rng=rng, backend=backend, dtype=dtype,
+                                       check_finite=check_finite)
+        self._Z = None
+
+    @contextlib.contextmanager
+    def dense_work(self):
+        """A context for the small dense factorisations that follow the sketch: one
+        BLAS thread where they are small (:func:`skeleton._blas.single_threaded_blas`);
+        the row ID of the sketch is computed on entering it."""
+        n, d = self.X.shape
+        l = self.sketch.Y.shape[1]
+        with single_threaded_blas(flops=8.0 * (n + d) * l * l):
+            # pivots in the sketch's precision, the interpolation matrix in X's
+            self.row_order, self.P, self.q = _row_id(self.sketch.Y, self.pivots, np.dtype(self.dtype))
+            yield self
+
+    def Z(self):
+        """The rows of X at the sketch's pivots (host, ``q x d``)."""
+        if self._Z is None:
+            rows = np.asarray(self.row_order[: self.q], dtype=np.intp)
+            self._Z = self.backend.to_numpy(self.backend.take(self.X, rows, None, self.dtype))
+        return self._Z
+
+    def rows(self, k):
+        return _pick(self.P, self.row_order, self.q, k)
+
+    def cols(self, k):
+        sk = self.sketch
+        # the column sketch's counterpart: V S after power iterations, else the rows read
+        A = sk.V * sk.s[None, :].astype(sk.V.dtype) if sk.V is not None else self.Z().conj().T
+        # pivoted in the precision the sketch was good enough in, interpolated in X's
+        order, P, q = _row_id(A.astype(sk.precision, copy=False), None, np.dtype(self.dtype))
+        return _pick(P, order, q, k)
+
+    def basis(self, r, tol):
+        sk = self.sketch
+        if sk.U is not None:
+            cut = float(np.finfo(np.dtype(self.dtype)).eps) if tol is None else tol
+            k = rank_from_singular_values(sk.s, self.X.shape, self.dtype, tol=cut, rank=r)
+            U, V = sk.U[:, :k], sk.V[:, :k]
+        else:
+            U, _, V = svd_from_row_id(self.P, self.Z(), rank=r, tol=tol)
+        if U.shape[1] == 0:
+            raise ValueError("X is the zero matrix (numerical rank 0): no basis to select rows or columns from")
+        return U, V, U.shape[1]
+
+
 def singular_basis(X, r, tol, rng, backend, dtype):
     """Top singular vectors (left, right) of X, as host arrays, and the rank used."""
-    from .incoherence import _randomized_core
-
+    if _sketches(X, backend):
+        sk = _Sketched(X, r, r, rng, backend, dtype, False, pivots="lu")
+        with sk.dense_work():
+            return sk.basis(r, tol)
     Xf = backend.astype(X, dtype)
-    if _exact_basis_ok(X):
-        U, s, Vh = backend.svd(backend.dense(Xf, dtype))
-        V = backend.xp.conj(Vh).T
-    else:
-        U, s, V, *_ = _randomized_core(Xf, r, tol, rng, 10, 4, backend, dtype)
+    U, s, Vh = backend.svd(backend.dense(Xf, dtype))
+    V = backend.xp.conj(Vh).T
     s_host = backend.to_numpy(s)
     # singular vectors down to eps (not max(n, d) eps): the deterministic rules choose
     # well only among directions the basis holds
@@ -47,16 +171,8 @@ def singular_basis(X, r, tol, rng, backend, dtype):
 def _rule(sampling, rng):
     """The index rule on a basis ``B`` (m x r): ``pick(B, k)``."""
     if sampling == "leverage":
-        return lambda B, k: leverage_indices(np.sum(np.abs(B) ** 2, axis=1), k, rng)
-    return deim_indices if sampling == "deim" else maxvol_indices
-
-
-def _pivot_order(A):
-    """The full column pivot order of a pivoted QR of the host array ``A``."""
-    import scipy.linalg
-
-    _, piv = scipy.linalg.qr(A, mode="r", pivoting=True, check_finite=False)
-    return piv
+        return lambda B, k: _leverage(np.sum(np.abs(B) ** 2, axis=1), k, rng)
+    return _deim if sampling == "deim" else _maxvol
 
 
 def pivoted_columns(X, k_c, rng, backend, dtype, order=False):
@@ -67,10 +183,13 @@ def pivoted_columns(X, k_c, rng, backend, dtype, order=False):
     """
     n, d = X.shape
     A, labels = backend.pivot_source(X, k_c + 10, rng, dtype)
+    piv = _cpqr_order(A)
     if not order:
-        return np.sort(labels[pivoted_qr_indices(A, k_c)])
+        if k_c > piv.size:
+            raise ValueError(f"pivoted QR of a {A.shape} matrix gives at most {piv.size} pivots, asked for {k_c}")
+        return np.sort(labels[piv[:k_c]])
     exact = labels.size == d and A.shape[0] >= min(n, d)
-    return labels[_pivot_order(A)], d if exact else min(A.shape[0], labels.size)
+    return labels[piv], d if exact else min(A.shape[0], labels.size)
 
 
 def rows_from_columns(C, k_r, backend):
@@ -85,11 +204,9 @@ def rows_from_columns(C, k_r, backend):
     """
     import scipy.linalg
 
-    from .sampling import _extend_by_volume
-
     Ch = backend.to_numpy(backend.xp.conj(C).T)  # k_c x n
     k0 = min(k_r, Ch.shape[0])
-    piv = _pivot_order(Ch)[:k0]
+    piv = _cpqr_order(Ch)[:k0]
     if k_r <= k0:
         return np.sort(piv).astype(np.intp)
     Q = np.linalg.qr(Ch.conj().T)[0]
@@ -97,16 +214,48 @@ def rows_from_columns(C, k_r, backend):
     return _extend_by_volume(coef, [int(i) for i in piv], k_r)
 
 
-def select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype):
+def _from_sketch(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype, check_finite):
+    """Rows and columns of a large X by ``sampling`` from its sketch (module docstring)."""
+    k = max(k_r if rows is None else 0, k_c if cols is None else 0)
+    sk = _Sketched(X, k, rank, rng, backend, dtype, check_finite, pivots=None if sampling == "pivoted_qr" else "lu")
+    with sk.dense_work():
+        if sampling == "pivoted_qr":
+            return sk.rows(k_r) if rows is None else rows, sk.cols(k_c) if cols is None else cols
+        r = rank if rank is not None else min(k_r, k_c)
+        Ub, Vb, _ = sk.basis(r, tol)
+        pick = _rule(sampling, rng)
+        return pick(Ub, k_r) if rows is None else rows, pick(Vb, k_c) if cols is None else cols
+
+
+def select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype, check_finite=False):
     """Row and column indices by ``sampling``; given ``rows``/``cols`` are kept.
 
+    With ``check_finite``, X has not been scanned yet: the rule scans it (in the pass
+    that forms its sketch, where it sketches) and raises ValueError for NaN or inf
+    (uniform sampling leaves the scan to the gather of ``C`` and ``R``).
     Returns ``(rows, cols, C)``: ``C = X[:, cols]`` in ``dtype`` when the rule read it
-    to choose the rows (pivoted QR), else None.
+    to choose the rows (pivoted QR on a small X), else None.
     """
     n, d = X.shape
     if sampling == "uniform":
-        rows = uniform_indices(n, k_r, rng) if rows is None else rows
-        cols = uniform_indices(d, k_c, rng) if cols is None else cols
+        rows = _uniform(n, k_r, rng) if rows is None else rows
+        cols = _uniform(d, k_c, rng) if cols is None else cols
+        return rows, cols, None
+    if rows is not None and cols is not None or not _sketches(X, backend):
+        if check_finite and not backend.all_finite(X):
+            raise ValueError(nonfinite_message("X"))
+        if rows is not None and cols is not None:
+            return rows, cols, None
+    else:
+        if isinstance(X, np.ndarray) and X.flags.f_contiguous and not X.flags.c_contiguous:
+            # X.T is C-ordered: its rows are X's columns, read as the sketch's fused
+            # kernel reads rows (the same choices, with the roles of rows and columns
+            # swapped; a transposed basis is the conjugate of X's, equally good)
+            cols, rows = _from_sketch(sampling, X.T, k_c, k_r, cols, rows, rank, tol, rng, backend, dtype,
+                                      check_finite)
+        else:
+            rows, cols = _from_sketch(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype,
+                                      check_finite)
         return rows, cols, None
     if sampling == "pivoted_qr":
         cols = pivoted_columns(X, k_c, rng, backend, dtype) if cols is None else cols
@@ -132,7 +281,7 @@ class GrowingSelection:
     runs out), with rows chosen anew from the columns read;
     DEIM on a basis of the current rank is a prefix of the greedy order. Leverage and
     maxvol choose anew at each size from singular vectors computed once (exactly for
-    a small X, else by a randomized SVD redone at twice the rank when needed).
+    a small X, else from a sketch redone at twice the rank when needed).
     """
 
     def __init__(self, sampling, X, rank, tol, rng, backend, dtype):
@@ -157,12 +306,13 @@ class GrowingSelection:
 
     def _basis_for(self, r):
         full = min(self.X.shape)
-        if _exact_basis_ok(self.X):
+        if _exact_basis_ok(self.X) or not self.backend.multiplies:
             if self._basis is None:  # one exact SVD serves every size
                 self._basis = singular_basis(self.X, full, self.tol, self.rng, self.backend, self.dtype)
         elif self._basis is None or self._basis[2] < r:
             have = 0 if self._basis is None else self._basis[2]
-            self._basis = singular_basis(self.X, min(full, max(r, 2 * have)), self.tol, self.rng, self.backend, self.dtype)
+            self._basis = singular_basis(self.X, min(full, max(r, 2 * have)), self.tol, self.rng, self.backend,
+                                         self.dtype)
         U, V, k = self._basis
         return U[:, : min(r, k)], V[:, : min(r, k)]
 

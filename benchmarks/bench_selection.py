@@ -1,0 +1,239 @@
+"""Benchmark: the selection rules of skeleton_approx against scikit-learn's randomized_svd.
+
+Case (issue 15): the noisy rank-50 test problem of :mod:`benchmarks.bench_cur`
+(singular values 1 .. 1e-2, ``||E||_2 = 1e-6 ||X||_2``), 20000 x 5000, in four
+layouts: tall and wide (its transpose, 5000 x 20000), each C- and Fortran-ordered.
+Per layout, in one process, interleaved within each round:
+
+* ``sklearn.utils.extmath.randomized_svd(X, 50, n_iter=2)`` - the peer;
+* ``X.sum()`` - one streaming read of X, the unit of "reads of X";
+* ``skeleton_approx(X, 50, n_rows=k, n_cols=k, sampling=rule, rng=0)`` with the
+  default (stable, truncated) core and ``check_finite=True``, for every rule of
+  :data:`skeleton.selection.SAMPLINGS` at ``k = 600`` and ``k = 2 r = 100``;
+* ``pivoted_qr`` with LU pivots of the sketch instead of pivoted QR
+  (:data:`skeleton.selection.SKETCH_PIVOTS` = ``"lu"``, Dong & Martinsson 2023);
+* with ``--before PATH`` (a checkout of the code before issue 14), its uniform rule
+  at ``k = 600`` too, imported as a renamed copy of the package.
+
+Reported: median time, the ratio ``time(randomized_svd) / time(rule)`` (goal >= 5),
+the relative Frobenius error and its ratio to randomized_svd's (goal <= 1.1 at
+``k = 600``), and ``time / time(X.sum())`` (goal <= 2 for uniform at ``k = 600``).
+Errors are exact (``SkeletonApprox.error``, blockwise).
+
+Run ``python -m benchmarks.bench_selection [--quick] [--out DIR] [--before PATH]``;
+writes ``DIR/selection.md`` and ``DIR/selection.json`` (``selection_quick.*`` with
+``--quick``, a 4000 x 1600 problem).
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks._common import base_parser, load_average, machine_info, timed, write_report
+from benchmarks.bench_cur import PAUSE_S, RANK, test_problem
+
+RULES = ("uniform", "pivoted_qr", "deim", "maxvol", "leverage")
+KS = (600, 2 * RANK)
+GOAL_SPEEDUP = 5.0  # each rule >= 5x faster than randomized_svd(n_iter=2)
+GOAL_ERROR = 1.1  # ... at k = 600 within 1.1x of its Frobenius error
+GOAL_READS = 2.0  # uniform at k = 600: <= 2 reads of X (X.sum())
+RSVD = "randomized_svd (n_iter=2)"
+READ = "X.sum() (one read)"
+
+
+def layouts(X):
+    """The four layouts of the test problem, made one at a time (each 800 MB)."""
+    yield "tall, C", lambda: X
+    yield "tall, F", lambda: np.asfortranarray(X)
+    yield "wide, C", lambda: np.ascontiguousarray(X.T)
+    yield "wide, F", lambda: X.T
+
+
+def frobenius_error(X, L, Rt):
+    """``||X - L Rt||_F / ||X||_F``, blockwise."""
+    num = den = 0.0
+    step = max(1, (1 << 22) // X.shape[1])
+    for i in range(0, X.shape[0], step):
+        B = X[i : i + step]
+        D = B - L[i : i + step] @ Rt
+        num += float(np.vdot(D, D).real)
+        den += float(np.vdot(B, B).real)
+    return float(np.sqrt(num / den))
+
+
+def load_before(path):
+    """The ``skeleton`` package of the checkout ``path`` as a renamed copy
+    (``skeleton_before``), importable beside the current one."""
+    tmp = Path(tempfile.mkdtemp(prefix="skeleton_before_"))
+    shutil.copytree(Path(path) / "skeleton", tmp / "skeleton_before")
+    sys.path.insert(0, str(tmp))
+    return importlib.import_module("skeleton_before")
+
+
+def methods_for(X, before=None):
+    """name -> zero-argument callable returning a callable that gives the error."""
+    from sklearn.utils.extmath import randomized_svd
+
+    from skeleton import selection, skeleton_approx
+
+    def rsvd():
+        U, s, Vt = randomized_svd(X, RANK, n_iter=2, random_state=0)
+        return lambda: frobenius_error(X, U * s, Vt)
+
+    def rule(name, k, pivots="qr"):
+        def f():
+            old, selection.SKETCH_PIVOTS = selection.SKETCH_PIVOTS, pivots
+            try:
+                c = skeleton_approx(X, RANK, n_rows=k, n_cols=k, sampling=name, rng=0, check_finite=True)
+            finally:
+                selection.SKETCH_PIVOTS = old
+            return lambda: c.error(X)
+
+        return f
+
+    def before_uniform(k):
+        def f():
+            c = before.skeleton_approx(X, n_rows=k, n_cols=k, rank=RANK, sampling="uniform", rng=0,
+                                       check_finite=True)
+            return lambda: frobenius_error(X, c.C @ c.U, c.R)
+
+        return f
+
+    out = {RSVD: rsvd, READ: lambda: (X.sum(), None)[1]}
+    for k in KS:
+        for name in RULES:
+            out[f"{name}, k={k}"] = rule(name, k)
+        out[f"pivoted_qr (LU pivots), k={k}"] = rule("pivoted_qr", k, "lu")
+    if before is not None:
+        out[f"uniform before issue 14, k={KS[0]}"] = before_uniform(KS[0])
+    return out
+
+
+def bench_layout(name, X, repeats, before):
+    methods = methods_for(X, before)
+    t = timed(methods, repeats, pause=PAUSE_S)
+    errs = {}
+    for m, f in methods.items():
+        out = f()
+        errs[m] = out() if out is not None else None
+    print(name, {m: round(v["median_s"], 4) for m, v in t.items()}, flush=True)
+    return {"layout": name, "shape": list(X.shape), "order": "F" if X.flags.f_contiguous and not X.flags.c_contiguous
+            else "C", "timings": t, "errors": errs}
+
+
+def summarize(rows):
+    """Per layout and method: time, speed-up over randomized_svd, error ratio, reads."""
+    goals = []
+    for r in rows:
+        t, e = r["timings"], r["errors"]
+        base_t, base_e, read = t[RSVD]["median_s"], e[RSVD], t[READ]["median_s"]
+        for m in t:
+            if m in (RSVD, READ):
+                continue
+            speed = base_t / t[m]["median_s"]
+            goals.append({"layout": r["layout"], "method": m, "time_s": t[m]["median_s"], "speedup": speed,
+                          "error": e[m], "error_ratio": e[m] / base_e, "reads": t[m]["median_s"] / read})
+    return goals
+
+
+def report(res):
+    info = res["machine"]
+    lines = [
+        "# Selection rules against randomized_svd",
+        "",
+        f"Command: `{res['command']}`. Machine: {info['cpu']}, {info['logical_cores']} logical cores; "
+        f"Python {info['python']}, NumPy {info['numpy']}, SciPy {info['scipy']}, numba {info['numba']}, "
+        f"scikit-learn {res['sklearn']}. Threads: {res['threads']} (BLAS pinned with threadpoolctl: "
+        f"{', '.join(info['thread_pools'])}; numba {res['threads']}). 1-min load average before/after: "
+        f"{res['load_before']:.2f} / {res['load_after']:.2f} (the machine is shared: timings are noisy).",
+        "",
+        f"Noisy rank-{RANK} test problem of bench_cur (singular values 1 .. 1e-2, ||E||_2 = 1e-6 ||X||_2), "
+        f"{res['n']} x {res['d']} (tall) and its transpose (wide), C- and Fortran-ordered. "
+        f"`skeleton_approx(X, {RANK}, n_rows=k, n_cols=k, sampling=rule, rng=0)`: default core, "
+        "check_finite=True. Median of "
+        f"{res['repeats']} rounds after a warm-up call, methods interleaved within each round, each call after "
+        f"{PAUSE_S} s idle. Speed-up: time of `randomized_svd(X, {RANK}, n_iter=2)` / time of the rule (goal >= "
+        f"{GOAL_SPEEDUP:g}); error ratio: relative Frobenius error / randomized_svd's (goal <= {GOAL_ERROR:g} at "
+        f"k = {KS[0]}; reported at k = {KS[1]}); reads: time / time of X.sum() (goal <= {GOAL_READS:g} for "
+        f"uniform at k = {KS[0]}).",
+        "",
+    ]
+    for r in res["layouts"]:
+        t, e = r["timings"], r["errors"]
+        lines += [f"## {r['layout']} ({r['shape'][0]} x {r['shape'][1]})", "",
+                  f"randomized_svd: {t[RSVD]['median_s']:.3f} s, Frobenius error {e[RSVD]:.3e}; "
+                  f"X.sum(): {t[READ]['median_s']:.4f} s.", "",
+                  "| method | time [s] | speed-up vs randomized_svd | Frobenius error | error ratio | reads of X |",
+                  "|---|---|---|---|---|---|"]
+        for g in res["summary"]:
+            if g["layout"] != r["layout"]:
+                continue
+            lines.append(f"| {g['method']} | {g['time_s']:.3f} | {g['speedup']:.1f} | {g['error']:.3e} | "
+                         f"{g['error_ratio']:.3f} | {g['reads']:.2f} |")
+        lines.append("")
+    lines += ["## Goals", "", "| goal | worst over layouts | target | met |", "|---|---|---|---|"]
+    for k in KS:
+        for name in RULES + ("pivoted_qr (LU pivots)",):
+            m = f"{name}, k={k}"
+            rows = [g for g in res["summary"] if g["method"] == m]
+            if not rows:
+                continue
+            sp = min(g["speedup"] for g in rows)
+            lines.append(f"| {m}: speed-up | {sp:.1f} | >= {GOAL_SPEEDUP:g} | {'yes' if sp >= GOAL_SPEEDUP else '**no**'} |")
+            er = max(g["error_ratio"] for g in rows)
+            if k == KS[0]:
+                lines.append(f"| {m}: error ratio | {er:.3f} | <= {GOAL_ERROR:g} | "
+                             f"{'yes' if er <= GOAL_ERROR else '**no**'} |")
+            else:
+                lines.append(f"| {m}: error ratio | {er:.3f} | reported | - |")
+            if name == "uniform" and k == KS[0]:
+                rd = max(g["reads"] for g in rows)
+                lines.append(f"| {m}: reads of X | {rd:.2f} | <= {GOAL_READS:g} | {'yes' if rd <= GOAL_READS else '**no**'} |")
+    before = [g for g in res["summary"] if g["method"].startswith("uniform before")]
+    if before:
+        lines += ["", "## Uniform before and after issue 14", "",
+                  "| layout | before [s] | after [s] | after / before |", "|---|---|---|---|"]
+        for g in before:
+            now = next(x for x in res["summary"] if x["layout"] == g["layout"] and x["method"] == f"uniform, k={KS[0]}")
+            lines.append(f"| {g['layout']} | {g['time_s']:.4f} | {now['time_s']:.4f} | {now['time_s'] / g['time_s']:.2f} |")
+    return lines
+
+
+def main(argv=None):
+    ap = base_parser(__doc__.splitlines()[0], threads=2)
+    ap.add_argument("--before", default=None, help="checkout of the code before issue 14 (its uniform rule is timed)")
+    ap.add_argument("--layouts", nargs="*", default=None, help="only these layouts (e.g. 'tall, C')")
+    args = ap.parse_args(argv)
+    import numba
+    import sklearn
+    import threadpoolctl
+
+    n, d = (4000, 1600) if args.quick else (20000, 5000)
+    repeats = args.repeats or (2 if args.quick else 5)
+    before = load_before(args.before) if args.before else None
+    numba.set_num_threads(args.threads)
+    res = {"command": "python -m benchmarks.bench_selection" + (" --quick" if args.quick else ""),
+           "n": n, "d": d, "threads": args.threads, "repeats": repeats, "sklearn": sklearn.__version__,
+           "load_before": load_average()}
+    with threadpoolctl.threadpool_limits(limits=args.threads):
+        res["machine"] = machine_info()
+        X, _ = test_problem(n, d, True)
+        res["layouts"] = []
+        for name, make in layouts(X):
+            if args.layouts and name not in args.layouts:
+                continue
+            res["layouts"].append(bench_layout(name, make(), repeats, before))
+    res["load_after"] = load_average()
+    res["summary"] = summarize(res["layouts"])
+    write_report(args.out, "selection_quick" if args.quick else "selection", res, report(res))
+    return res
+
+
+if __name__ == "__main__":
+    main()

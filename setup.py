@@ -9,6 +9,7 @@ from setuptools import find_packages, setup
 TEST = [
     "pytest>=7",
     "hypothesis>=6",
+    "array-api-strict>=2.0",
     "scikit-learn>=1.3",
     "dask[array]>=2024.1",
     "distributed>=2024.1",

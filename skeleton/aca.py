@@ -80,7 +80,10 @@ class CrossApproximation(FactoredEntries):
         evaluated stably (never through :math:`W^{-1}`).
     error_estimate : float
         :math:`\|u_k\|\|v_k\| / \|U V^H\|_F` of the last step: the estimated
-        relative Frobenius error (0 when the residual vanished).
+        relative Frobenius error (0 when the residual vanished).  It is not a bound, and
+        it can exceed 1 when the crosses cancel: for ``[[6, 1, 1], [1, 1, 1], [1, 1, 1]]``
+        at rank 2 it is :math:`5\sqrt{2}/\sqrt{44} \approx 1.07` though the
+        approximation is exact.
     n_entries : int
         Entries of ``X`` evaluated.
     converged : bool

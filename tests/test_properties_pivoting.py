@@ -102,7 +102,9 @@ def test_aca(dtype, data, seed, mode):
     assert len(set(res.rows.tolist())) == res.rows.size == res.rank == res.cols.size == len(set(res.cols.tolist()))
     assert res.rank <= kw.get("rank", min(n, d)) and res.n_entries <= (res.rank + 3) * (n + d) + 3 * d
     approx = scaled(np.asarray(res.to_array(), dtype=X64.dtype), -k)
-    assert np.all(np.isfinite(approx)) and 0 <= res.error_estimate <= 1 and math.isfinite(res.error_estimate)
+    # (the estimate is the last cross over the approximation: it can exceed 1 when the
+    # crosses cancel, e.g. [[6,1,1],[1,1,1],[1,1,1]] at rank 2 gives 5 sqrt(2) / sqrt(44))
+    assert np.all(np.isfinite(approx)) and 0 <= res.error_estimate and math.isfinite(res.error_estimate)
     big = float(np.max(np.abs(X64))) if X64.size else 0.0
     # the crosses are reproduced (ACA's interpolation property), to rounding that grows
     # with the pivots' growth factor (bounded by 2^k for partial pivoting; small here)

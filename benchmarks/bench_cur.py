@@ -221,7 +221,7 @@ def bench_incoherence(n, repeats, run_svd):
 
 
 def bench_gather(n, d, k, repeats):
-    from skeleton._kernels import gather, scan_gather
+    from skeleton._compiled.scan import gather, scan_gather
 
     rng = np.random.default_rng(2)
     X = rng.standard_normal((n, d))

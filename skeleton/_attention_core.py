@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._backend import namespace_of
+from ._backends import namespace_of
 from ._normalization import standardize_rows
 from ._validation import check_indices, check_positive, check_real_matrix, check_vector
 

@@ -2,7 +2,7 @@
 
 :func:`skeleton.rpcholesky` and :func:`skeleton.aca` read only the entries they use - a
 few rows, columns and small blocks - of a NumPy array or an *entry oracle* (an object
-with ``shape``, ``dtype`` and ``entries(rows, cols)``; see :mod:`skeleton._oracle`).
+with ``shape``, ``dtype`` and ``entries(rows, cols)``; see :mod:`skeleton._backends.oracle`).
 :class:`EntrySource` gives both one interface over either kind, validates what an
 oracle returns, converts to the working dtype and counts every entry evaluated, so that
 the cost reported on a result is what was actually read.
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._oracle import OracleBackend, is_entry_oracle
+from ._backends import is_entry_oracle
+from ._backends.oracle import OracleBackend
 from ._validation import check_matrix, result_dtype
 
 __all__ = ["EntrySource", "DIAGONAL_BLOCK"]

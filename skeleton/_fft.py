@@ -1,6 +1,6 @@
 """The one place that turns a backend's FFT module into the calls the smoother makes.
 
-The module comes from the backend seam, :meth:`skeleton._backend.Backend.fft_module`
+The module comes from the backend seam, :meth:`skeleton._backends.Backend.fft_module`
 (``backend_for(X).fft_module()``), so no routine tests array types itself:
 
 * NumPy arrays get :mod:`scipy.fft` (pocketfft, with a ``workers`` argument for
@@ -22,7 +22,7 @@ import os
 
 import scipy.fft
 
-from ._backend import backend_for
+from ._backends import backend_for
 
 __all__ = ["_fft_module", "FFTModule", "next_fast_len", "check_workers"]
 

@@ -26,8 +26,6 @@ __all__ = [
     "default_rtol",
     "frobenius_norm",
     "rank_from_singular_values",
-    "matmat",
-    "rmatmat",
     "reserve_rows",
     "grow_rows",
 ]
@@ -122,37 +120,10 @@ def power_of_two_scale(A, backend):
     non-finite ``A``): dividing by ``2**e`` is exact (short of the subnormals), so a
     matrix whose squares under- or overflow can be brought to unit scale at no cost
     in accuracy.  One pass over ``A``."""
-    xp = backend.xp
-    with np.errstate(invalid="ignore"):
-        m = float(xp.max(xp.abs(A))) if A.size else 0.0
-    if m == 0.0 or not math.isfinite(m):
+    m = backend.max_abs(A)
+    if m is None or m == 0.0 or not math.isfinite(m):
         return 0
     return math.frexp(m)[1]
-
-
-def _is_linear_operator(A):
-    import scipy.sparse
-    import scipy.sparse.linalg
-
-    return isinstance(A, scipy.sparse.linalg.LinearOperator) or scipy.sparse.issparse(A)
-
-
-def matmat(A, M):
-    """``A @ M`` for an array, a sparse matrix or a LinearOperator."""
-    if _is_linear_operator(A):
-        import scipy.sparse.linalg
-
-        return np.asarray(scipy.sparse.linalg.aslinearoperator(A).matmat(M))
-    return A @ M
-
-
-def rmatmat(A, M):
-    """``A^H @ M`` for an array, a sparse matrix or a LinearOperator."""
-    if _is_linear_operator(A):
-        import scipy.sparse.linalg
-
-        return np.asarray(scipy.sparse.linalg.aslinearoperator(A).rmatmat(M))
-    return A.conj().T @ M
 
 
 def reserve_rows(cap, ncols, dtype):

@@ -25,6 +25,9 @@ import numbers
 
 import numpy as np
 
+from ._backends import backend_for
+from ._messages import nonfinite_message
+
 __all__ = [
     "nonfinite_message",
     "check_rng",
@@ -89,25 +92,9 @@ def result_dtype(dtype, name="X"):
     )
 
 
-def nonfinite_message(name, where=None, *, skippable=True):
-    """The one message for NaN/inf found in the argument ``name``.
-
-    ``where`` says which entries were read when not all of them were (``"found in the
-    entries read"``); ``skippable=False`` for arguments whose check cannot be turned
-    off (point sets, say), so that the message does not offer ``check_finite=False``.
-    """
-    notes = [where] if where else []
-    if skippable:
-        notes.append("pass check_finite=False to skip this check")
-    tail = f" ({'; '.join(notes)})" if notes else ""
-    return f"{name} must not contain NaN or infinity{tail}"
-
-
 def check_finite(X, name="X", xp=None):
     """Raise ValueError if the array ``X`` holds NaN or infinity."""
     if xp is None:
-        from ._backend import backend_for
-
         finite = backend_for(X).all_finite(X)
     else:
         finite = xp.all(xp.isfinite(X))
@@ -371,8 +358,6 @@ def check_vector(v, name, *, size=None, backend=None, dtype=None, check_finite=T
         v = backend.asarray(v)
     target = np.dtype(work if dtype is None else dtype)
     if backend is None:
-        from ._backend import backend_for
-
         backend = backend_for(v, name)
     return check_cast(v, target, name, backend, check_finite)
 
@@ -413,8 +398,6 @@ def check_real_matrix(X, name, check, *, dtype=None, backend=None):
     input and, when ``check`` is true, ValueError for NaN/inf and for values the cast
     to ``dtype`` overflows (reads all of ``X`` once).
     """
-    from ._backend import backend_for  # the backend module sits above validation
-
     X, work = check_matrix(X, name)
     if work.kind == "c":
         raise TypeError(f"{name} must be real, got dtype {X.dtype}")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import backend_for
+from ._backends import backend_for
 from ._validation import check_entry_indices, check_matrix
 
 __all__ = ["SkeletonApprox", "ErrorEstimate"]

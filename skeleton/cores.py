@@ -79,7 +79,7 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import backend_for
+from ._backends import backend_for
 from ._blas import single_threaded_blas
 from ._linalg import frobenius_norm, input_rounding, rank_from_singular_values
 

@@ -30,7 +30,7 @@ import warnings
 
 import numpy as np
 
-from ._backend import backend_for
+from ._backends import backend_for
 from ._validation import (
     check_choice,
     check_count,

@@ -31,16 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import NumpyBackend, backend_for
+from ._backends import backend_for
 from ._certificate import MuCertificate, leverage
 from ._linalg import (
     _SAFE_SUM,
-    _is_linear_operator,
     input_rounding,
-    matmat,
     power_of_two_scale,
     rank_from_singular_values,
-    rmatmat,
 )
 from ._validation import (
     check_choice,
@@ -371,21 +368,20 @@ def incoherence(
     n_iter = check_nonneg_int(n_iter, "n_iter")
     rtol = check_positive(rtol, "rtol", allow_zero=True)
     rng = check_rng(rng)
-    if _is_linear_operator(X):
-        if method != "randomized":
-            raise ValueError(
-                "sparse matrices and LinearOperators need method='randomized' "
-                f"(got method={method!r})"
-            )
-        return _incoherence_operator(X, rank, tol, rng, check_finite, oversample, n_iter, rtol)
     X, dtype = check_matrix(X, "X")
     backend = backend_for(X, "X")
+    X = backend.prepare(X)
     n, d = X.shape
     if rank is not None:
         rank = check_rank(rank, n, d)
     if tol is None:
         tol = input_rounding(X.dtype, dtype)  # float16 data: their own rounding level
     if method == "exact":
+        if not backend.densifies:
+            raise ValueError(
+                f"X is {backend.description}: method='exact' would form it densely; "
+                "use method='randomized'"
+            )
         if check_finite and not backend.all_finite(X):
             raise ValueError(nonfinite_message("X"))
         return _incoherence_exact(backend.astype(X, dtype), rank, tol, backend)
@@ -500,7 +496,7 @@ def _unit_scale(X, backend, fro2):
 def _incoherence_randomized(X, dtype, rank, tol, rng, oversample, n_iter, backend, rtol, check):
     n, d = X.shape
     fro2 = seed = Omega = None
-    if _single_precision_seed(dtype, rank, n_iter, check or rtol > 0):
+    if backend.scan_reads_all and _single_precision_seed(dtype, rank, n_iter, check or rtol > 0):
         # one pass: the finiteness check, ||X||_F for the certificate, and the first sketch
         size = min(n, d, rank + oversample)
         Omega = backend.standard_normal(rng, (d, size), _SINGLE[np.dtype(dtype)])
@@ -527,35 +523,3 @@ def _incoherence_randomized(X, dtype, rank, tol, rng, oversample, n_iter, backen
     xp = backend.xp
     U, s, V, r, bound, q = _randomized_core(Xf, rank, tol, rng, oversample, n_iter, backend, dtype, rtol, fro2, seed)
     return _finish(xp, backend, U, V, s, r, n, d, "randomized", min(n, d), bound, q, exponent)
-
-
-def _incoherence_operator(A, rank, tol, rng, check, oversample, n_iter, rtol):
-    import scipy.sparse
-
-    n, d = A.shape
-    if n == 0 or d == 0:
-        raise ValueError(f"X must not be empty, got shape {(n, d)}")
-    if rank is not None:
-        rank = check_rank(rank, n, d)
-    dtype = result_dtype(A.dtype, "X")
-    if tol is None:
-        tol = input_rounding(A.dtype, dtype)
-    exponent = 0
-    fro2 = None  # ||A||_F for the certificate is known for a sparse matrix, not for an operator
-    if scipy.sparse.issparse(A):
-        if check and not np.all(np.isfinite(A.data)):
-            raise ValueError(nonfinite_message("X"))
-        B = A.tocsr(copy=True)
-        B.sum_duplicates()  # duplicate entries add up before they are squared
-        data = np.abs(B.data).astype(np.float64)
-        with np.errstate(over="ignore", under="ignore"):  # handled by the rescaling
-            fro2 = float(np.dot(data, data))
-        if not _SAFE_SUM[0] <= fro2 <= _SAFE_SUM[1] and data.size and np.isfinite(data).all() and data.max() > 0:
-            exponent = math.frexp(float(data.max()))[1]  # unit scale, exactly (see _unit_scale)
-            data = np.ldexp(data, -exponent)
-            fro2 = float(np.dot(data, data))
-            A = A * math.ldexp(1.0, -exponent)
-        A = A.astype(dtype) if A.dtype != dtype else A
-    backend = NumpyBackend()
-    U, s, V, r, bound, q = _randomized_core(A, rank, tol, rng, oversample, n_iter, backend, dtype, rtol, fro2)
-    return _finish(np, backend, U, V, s, r, n, d, "randomized", min(n, d), bound, q, exponent)

@@ -38,7 +38,7 @@ import warnings
 import numpy as np
 
 from .approximation import ErrorEstimate
-from ._backend import backend_for
+from ._backends import backend_for
 from ._linalg import frobenius_norm
 from ._validation import check_count, nonfinite_message
 from .cores import Core, compute_core

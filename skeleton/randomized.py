@@ -66,7 +66,7 @@ from typing import Any
 
 import numpy as np
 
-from ._linalg import matmat, rank_from_singular_values, rmatmat
+from ._linalg import rank_from_singular_values
 
 __all__ = []
 
@@ -131,7 +131,7 @@ def subspace_iteration(X, size, *, rng, n_iter, backend, dtype, resolve_rank, st
     n_iter : int
         Most power iterations.
     backend : Backend
-        Does the QRs and SVDs.
+        X's backend: the products with X, the QRs and SVDs of the sketches.
     dtype : dtype
         Working dtype.
     resolve_rank : callable
@@ -155,10 +155,10 @@ def subspace_iteration(X, size, *, rng, n_iter, backend, dtype, resolve_rank, st
     """
     xp = backend.xp
     d = X.shape[1]
-    Y = seed if seed is not None else matmat(X, backend.standard_normal(rng, (d, size), dtype))
+    Y = seed if seed is not None else backend.matmat(X, backend.standard_normal(rng, (d, size), dtype))
     for q in range(n_iter + 1):
         Q, _ = backend.qr(Y)
-        B = rmatmat(X, Q)  # d x size, = (Q^H X)^H
+        B = backend.rmatmat(X, Q)  # d x size, = (Q^H X)^H
         Vb, s, Wh = backend.svd(B)  # Q^H X = Wh^H s Vb^H
         U = Q @ xp.conj(Wh).T
         s_host = backend.to_numpy(s)
@@ -171,7 +171,7 @@ def subspace_iteration(X, size, *, rng, n_iter, backend, dtype, resolve_rank, st
                 break
             if verdict == "abandon":
                 return None
-        Y = backend.materialize(matmat(X, Vb))
+        Y = backend.matmat(X, Vb)
         if certificate is not None:
             accepted = certificate(U, s_host, Vb, Y, r)
             if accepted is not None:

@@ -25,7 +25,7 @@ from ._attention_core import (
     combine_paths,
     row_path,
 )
-from ._backend import backend_for
+from ._backends import backend_for
 from ._validation import (
     check_bool,
     check_choice,

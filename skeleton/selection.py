@@ -5,7 +5,7 @@ them to a matrix of any backend: it computes what each rule reads and, for the
 tolerance mode, hands out index sets of growing size (:class:`GrowingSelection`) that
 reuse what has been read.
 
-**Small X** (``min(n, d) <= 1500``, :data:`skeleton._backend.EXACT_MAX`): the rules
+**Small X** (``min(n, d) <= 1500``, :data:`skeleton._backends.EXACT_MAX`): the rules
 see X exactly. Pivoted QR takes the column pivots of X itself and the rows from the
 columns read (:func:`rows_from_columns`: the row ID of ``C``, extended by volume,
 which keeps the classic ill-conditioned matrices accurate to rounding); leverage,
@@ -33,7 +33,7 @@ with: one pass for the sketch and the finiteness scan together
 X's precision), ``2q + 1`` passes more for ``q`` power iterations (``q = 0`` when the
 sketch has a gap), ``l`` rows of X, and :math:`O((n + d) l^2)` dense work.  On an
 entry oracle (which cannot be multiplied) pivoted QR pivots on a uniform sub-sample
-of its entries (:meth:`skeleton._oracle.OracleBackend.pivot_source`).
+of its entries (:meth:`skeleton._backends.oracle.OracleBackend.pivot_source`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import contextlib
 
 import numpy as np
 
-from ._backend import EXACT_MAX
+from ._backends import EXACT_MAX
 from ._blas import single_threaded_blas
 from ._linalg import rank_from_singular_values
 from ._validation import nonfinite_message

@@ -61,7 +61,7 @@ import warnings
 
 import numpy as np
 
-from ._backend import backend_for
+from ._backends import backend_for
 from ._blas import single_threaded_blas
 from .approximation import ErrorEstimate
 from .cores import compute_core

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from skeleton import incoherence, skeleton_approx
-from skeleton._backend import NumpyBackend, backend_for, namespace_of, register_backend
-from skeleton._kernels import _NUMBA_MIN_ENTRIES, all_finite, gather, scan_gather, scan_sketch
+from skeleton._backends import backend_for, namespace_of, register_backend
+from skeleton._backends.numpy import NumpyBackend
+from skeleton._compiled.scan import _NUMBA_MIN_ENTRIES, all_finite, gather, scan_gather, scan_sketch
 from skeleton.matrices import low_rank
 
 
@@ -80,7 +81,7 @@ def test_scan_gather_on_views_and_memmap(tmp_path):
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("dtype, low", [(np.float64, np.float32), (np.complex128, np.complex64)])
 def test_scan_sketch_matches_cast_then_product(order, dtype, low, monkeypatch):
-    import skeleton._kernels as kernels
+    import skeleton._compiled.scan as kernels
 
     monkeypatch.setattr(kernels, "_SKETCH_BLOCK_BYTES", 1 << 14)  # many blocks, a ragged last one
     rng = np.random.default_rng(3)
@@ -137,7 +138,7 @@ def test_registry_picks_backends_and_rejects_unknown_types():
     try:
         assert backend_for(np.ones((2, 2)).view(Marker)).name == "marker"
     finally:
-        from skeleton import _backend
+        from skeleton import _backends as _backend
 
         _backend._REGISTRY.pop(0)
     assert backend_for(np.ones((2, 2)).view(Marker)).name == "numpy"

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse
 
 from skeleton import incoherence
-from skeleton._backend import NumpyBackend
+from skeleton._backends.numpy import NumpyBackend
 from skeleton._certificate import MuCertificate
 from skeleton.matrices import coherent, low_rank, noise
 
@@ -212,7 +212,7 @@ def test_bad_options_name_the_argument(kw, exc, match):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128, np.int16, np.uint8])
 @pytest.mark.parametrize("shape,order", [((300, 200), "C"), ((300, 200), "F"), ((7, 5), "C")])
 def test_sum_squares_against_float64_reference(dtype, shape, order):
-    from skeleton._kernels import sum_squares
+    from skeleton._compiled.scan import sum_squares
 
     def ref(a):
         return float(np.sum(np.abs(a.astype(np.complex128)) ** 2))
@@ -230,7 +230,7 @@ def test_sum_squares_against_float64_reference(dtype, shape, order):
 
 
 def test_sum_squares_float32_extremes():
-    from skeleton._kernels import sum_squares
+    from skeleton._compiled.scan import sum_squares
 
     tiny = np.full((300, 200), 1e-25, dtype=np.float32)  # squares underflow in float32
     assert sum_squares(tiny) == pytest.approx(300 * 200 * float(np.float32(1e-25)) ** 2, rel=1e-6)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from skeleton import incoherence, skeleton_approx
-from skeleton._backend import backend_for, namespace_of
+from skeleton._backends import backend_for, namespace_of
 from skeleton.matrices import low_rank
 
 # every test takes the ``cp`` fixture (conftest.py): marked gpu, skipped without CuPy

@@ -297,7 +297,7 @@ def test_result_is_frozen():
 
 
 def test_sketched_core_adapts_its_power_iterations():
-    from skeleton._backend import NumpyBackend
+    from skeleton._backends.numpy import NumpyBackend
     from skeleton.cores import _sketched_svd
 
     rng = np.random.default_rng(8)

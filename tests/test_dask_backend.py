@@ -7,7 +7,7 @@ import pytest
 
 da = pytest.importorskip("dask.array")
 
-import skeleton._backend  # noqa: E402
+import skeleton._backends  # noqa: E402
 from skeleton import incoherence, skeleton_approx  # noqa: E402
 from skeleton.matrices import low_rank, noise  # noqa: E402
 
@@ -169,7 +169,7 @@ def test_integer_dask_matrix_norm_does_not_wrap():
     rng = np.random.default_rng(13)
     X = (np.abs(low_rank(200, 150, 3, rng=rng)) * 2000).clip(0, 255).astype(np.uint8)
     Xd = da.from_array(X, chunks=(50, 150))
-    finite, fro2 = skeleton._backend.backend_for(Xd).finite_sum_squares(Xd)
+    finite, fro2 = skeleton._backends.backend_for(Xd).finite_sum_squares(Xd)
     assert finite and fro2 == float(np.sum(X.astype(np.float64) ** 2))
     inc = incoherence(Xd, 3, method="randomized", rng=0)
     exact = incoherence(X.astype(np.float64), 3)

@@ -223,7 +223,7 @@ def test_check_finite_false_skips_the_scan():
 
 def _spy_first_sketch(monkeypatch):
     """Record the dtype of the Omega each scan_sketch call gets (NumPy backend)."""
-    from skeleton._backend import NumpyBackend
+    from skeleton._backends.numpy import NumpyBackend
 
     seen = []
     original = NumpyBackend.scan_sketch

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from skeleton._backend import NumpyBackend
+from skeleton._backends.numpy import NumpyBackend
 from skeleton._linalg import InputRounding, input_rounding, power_of_two_scale, rank_from_singular_values
 
 

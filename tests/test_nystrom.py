@@ -90,7 +90,7 @@ def test_nystrom_stays_in_the_input_namespace(rel, monkeypatch):
     copy (backend.to_numpy) and copied back."""
     import array_api_compat.numpy as xpn
 
-    from skeleton import _backend
+    from skeleton import _backends as _backend
 
     class DeviceLike(_backend.Backend):
         name = "device-like"

@@ -1,4 +1,4 @@
-"""Entry oracles (skeleton/_oracle.py): skeleton_approx on objects read through
+"""Entry oracles (skeleton/_backends/oracle.py): skeleton_approx on objects read through
 entries(), against the same approximation of the dense matrix; oracles that break the
 interface; what reads all of X is refused."""
 

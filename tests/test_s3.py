@@ -317,7 +317,7 @@ def test_each_input_is_validated_and_scanned_once(monkeypatch):
     """Regression: X was checked and scanned for NaN three times (smoother, stem,
     attention).  Spies on the NumPy backend's finiteness scan and on check_matrix."""
     from skeleton import _validation
-    from skeleton._backend import NumpyBackend
+    from skeleton._backends.numpy import NumpyBackend
 
     scanned, checked = [], []
     real_scan, real_check = NumpyBackend.all_finite, _validation.check_matrix

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from skeleton import randomized, selection, skeleton_approx
-from skeleton._backend import NumpyBackend
+from skeleton._backends.numpy import NumpyBackend
 from skeleton.matrices import low_rank
 from skeleton.selection import SAMPLINGS
 

@@ -271,7 +271,7 @@ def test_numpy_matrix_input_is_converted(rel, path):
 
 def test_fused_path_is_a_backend_capability(monkeypatch):
     """The fused numba path is chosen by the backend's ``compiled_kernels``, not by its name."""
-    from skeleton._backend import NumpyBackend
+    from skeleton._backends.numpy import NumpyBackend
 
     calls = []
     real = fourier.smooth_fused
@@ -313,7 +313,7 @@ def test_fft_seam_uses_the_backend_namespace(rel, monkeypatch):
     ``backend.xp.fft`` (the Array-API fft extension); scipy.fft is not touched."""
     import array_api_compat.numpy as xpn
 
-    from skeleton import _backend
+    from skeleton import _backends as _backend
 
     class TaggedBackend(_backend.Backend):
         name = "tagged"
@@ -351,7 +351,7 @@ def test_fft_seam_uses_the_backend_namespace(rel, monkeypatch):
 
 @pytest.mark.gpu
 def test_cupy_input_goes_through_the_gpu_fft(rel, cp, monkeypatch):
-    from skeleton._backend import backend_for
+    from skeleton._backends import backend_for
 
     gpu_fft = backend_for(cp.zeros((2, 2))).fft_module()  # the seam's GPU FFT module
     counts = {"rfft": 0, "irfft": 0}

@@ -1,4 +1,4 @@
-"""scipy.sparse and LinearOperator input to skeleton_approx (skeleton/_sparse_backend.py).
+"""scipy.sparse and LinearOperator input to skeleton_approx (skeleton/_backends/sparse.py).
 
 Each result is compared with the dense input on the same indices.
 """

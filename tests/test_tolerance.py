@@ -102,7 +102,7 @@ def test_an_unreachable_tolerance_warns_and_returns_the_best():
 def test_estimate_of_the_probes_covers_a_rank_one_residual():
     # the worst case of the Gaussian estimator: the bound at confidence 1 - delta fails
     # with probability delta exactly for a rank-one residual, far less for a flat one
-    from skeleton._backend import NumpyBackend
+    from skeleton._backends.numpy import NumpyBackend
     from skeleton.tolerance import N_PROBES, _ProbeEstimator
 
     rng = np.random.default_rng(11)

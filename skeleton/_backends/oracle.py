@@ -25,25 +25,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._backend import NumpyBackend
-from ._validation import nonfinite_message
+from .._messages import nonfinite_message
+from .numpy import NumpyBackend
 
-__all__ = ["OracleBackend", "is_entry_oracle"]
+__all__ = ["OracleBackend"]
 
 # The sub-sample for pivoted selection: SUBSAMPLE_FACTOR times the sample count, and
 # at least SUBSAMPLE_MIN points (capped at the dimension).
 SUBSAMPLE_FACTOR = 4
 SUBSAMPLE_MIN = 256
-
-
-def is_entry_oracle(X):
-    """Whether ``X`` is an entry oracle (and not an array of a known library)."""
-    return (
-        not isinstance(X, np.ndarray)
-        and callable(getattr(type(X), "entries", None))
-        and hasattr(X, "shape")
-        and hasattr(X, "dtype")
-    )
 
 
 def _refuse(what):
@@ -62,6 +52,8 @@ class OracleBackend(NumpyBackend):
     scan_reads_all = False
     # an oracle has entries, not products with X
     multiplies = False
+    densifies = False
+    description = "an entry oracle (it is read through X.entries)"
 
     def entries(self, X, rows, cols, dtype=None, name="X"):
         """``X.entries(rows, cols)`` checked for type, shape and dtype (messages call
@@ -137,13 +129,12 @@ class OracleBackend(NumpyBackend):
     def pivot_source(self, X, size, rng, dtype):
         """The block ``X[S_r, S_c]`` of a uniform sub-sample (module docstring): its
         column pivots choose columns among ``S_c``."""
-        from .sampling import uniform_indices
-
         n, d = X.shape
         m_r = min(n, max(SUBSAMPLE_FACTOR * size, SUBSAMPLE_MIN))
         m_c = min(d, max(SUBSAMPLE_FACTOR * size, SUBSAMPLE_MIN))
-        S_r = uniform_indices(n, m_r, rng)
-        S_c = uniform_indices(d, m_c, rng)
+        # uniform without replacement, sorted (skeleton.sampling.uniform_indices)
+        S_r = np.sort(rng.choice(n, m_r, replace=False))
+        S_c = np.sort(rng.choice(d, m_c, replace=False))
         B = self.entries(X, S_r, S_c, dtype)
         if not super().all_finite(B):
             raise ValueError(nonfinite_message("X", "found in the sub-sample read to select rows/columns"))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._backend import NumpyBackend
+from .numpy import NumpyBackend
 
 __all__ = ["SparseBackend", "OperatorBackend"]
 
@@ -43,6 +43,8 @@ class SparseBackend(NumpyBackend):
     """scipy.sparse matrices and arrays; results are dense NumPy arrays."""
 
     name = "sparse"
+    densifies = False
+    description = "a sparse matrix"
 
     def prepare(self, X):
         return X if X.format in _SLICEABLE else X.tocsr()
@@ -65,10 +67,15 @@ class SparseBackend(NumpyBackend):
     def any_nonzero(self, X):
         return bool(np.any(self._stored(X)))
 
+    def max_abs(self, X):
+        data = self._stored(X)
+        return float(np.abs(data).max()) if data.size else 0.0
+
     def sum_squares(self, X):
         data = self._stored(X)
         parts = (data.real, data.imag) if np.iscomplexobj(data) else (data,)
-        return sum(float(np.dot(p, p)) for p in (np.asarray(q, dtype=np.float64) for q in parts))
+        with np.errstate(over="ignore"):  # an overflowing sum is inf; the caller rescales
+            return sum(float(np.dot(p, p)) for p in (np.asarray(q, dtype=np.float64) for q in parts))
 
     def finite_sum_squares(self, X):
         data = self._stored(X)
@@ -106,7 +113,8 @@ class SparseBackend(NumpyBackend):
         finite, fro2 = self.finite_sum_squares(X)
         if not finite:
             return False, fro2, None
-        return True, fro2, self.matmat(self.astype(X, Omega.dtype), Omega)
+        with np.errstate(over="ignore"):  # a single-precision sketch that overflows is not used
+            return True, fro2, self.matmat(self.astype(X, Omega.dtype), Omega)
 
 
 class OperatorBackend(NumpyBackend):
@@ -115,6 +123,8 @@ class OperatorBackend(NumpyBackend):
     name = "operator"
     # its entries are never all read: finiteness is checked on what is read
     scan_reads_all = False
+    densifies = False
+    description = "a LinearOperator"
 
     def astype(self, a, dtype):
         return a  # an operator computes in its own dtype; its products are cast

@@ -25,7 +25,7 @@ import functools
 
 import numpy as np
 
-from ._backend import NumpyBackend
+from .numpy import NumpyBackend
 
 __all__ = ["DaskBackend"]
 

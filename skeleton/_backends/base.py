@@ -1,40 +1,28 @@
-"""The one dispatch seam between the routines and the array libraries.
+"""The backend protocol: what the routines may ask of an input matrix, with Array-API
+defaults.
 
-Routines never test ``isinstance(X, cupy.ndarray)``; they ask :func:`backend_for` for
-the :class:`Backend` of their input and call its methods.  A backend bundles
+:class:`Backend` implements every operation with calls of the Array API standard on
+its namespace ``xp``, so a conforming array library (``array_api_strict`` in the
+tests) works without more code; the backends of :mod:`skeleton._backends` override
+where their library has a faster or a missing primitive.  Backends only *read* the
+input - scans, gathers, row blocks, products, sketches, FFTs; the math on the small
+factors they return uses the factors' own namespace (:func:`namespace_of`).
 
-* ``xp`` - the array namespace, found as SciPy does with
-  :func:`array_api_compat.array_namespace`;
-* the few operations the Array API standard lacks or that a library does better its
-  own way: gathering sampled rows/columns, the finiteness scan, pivoted QR, FFTs,
-  moving host data (random sketches, index sets) onto the device.
-
-Backends are chosen by a registry of ``(predicate, factory)`` pairs tried in order;
-a predicate looks at the type's module name so that CuPy and dask are imported only
-when the input is one of theirs.  Adding a backend (a new array library, an entry
-oracle) is one :func:`register_backend` call.
+What a backend can do is declared, not inferred from its name: ``scan_reads_all``
+(whether :meth:`Backend.all_finite` reads all of X) and ``multiplies`` (whether X can
+be multiplied by dense matrices) are checked once, at the boundary of a routine.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import os
-import sys
-
-# numba's parallel kernels run on GNU OpenMP, whose threads busy-wait ("spin") after
-# each parallel region; on a machine with few cores the spinning threads starve
-# OpenBLAS, making every small QR/SVD that follows a numba kernel many times slower.
-# A passive wait policy removes that.  It must be set before libgomp is loaded (numba
-# loads it at its first parallel launch), and a value the user set is kept.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 
 # Matrices with min(n, d) up to this are pivoted (and SVD-ed for selection) exactly.
 EXACT_MAX = 1500
 
-__all__ = ["Backend", "NumpyBackend", "CupyBackend", "backend_for", "register_backend", "namespace_of"]
+__all__ = ["Backend", "namespace_of", "EXACT_MAX"]
 
 
 def namespace_of(*arrays):
@@ -65,6 +53,11 @@ class Backend:
     scan_reads_all = True
     # Whether X can be multiplied by dense matrices (sketches, probes): not an entry oracle.
     multiplies = True
+    # Whether X may be formed densely when a routine needs all of it (an exact SVD):
+    # not a sparse matrix, an operator or an oracle, which stand for matrices too big.
+    densifies = True
+    # What X is, for messages ("X is a sparse matrix: ...").
+    description = "an array"
 
     def __init__(self, xp):
         self.xp = xp
@@ -90,6 +83,14 @@ class Backend:
     def any_nonzero(self, X):
         """Whether X has a non-zero entry (one pass over X)."""
         return bool(self.xp.any(X != 0))
+
+    def max_abs(self, X):
+        """``max |X_ij|`` as a Python float (0 for an empty X; NaN when X holds NaN)."""
+        xp = self.xp
+        if not math.prod(X.shape):
+            return 0.0
+        with np.errstate(invalid="ignore"):
+            return float(xp.max(xp.abs(X)))
 
     def sum_squares(self, X):
         """``||X||_F^2`` as a Python float, accumulated in float64 (integers are
@@ -227,170 +228,3 @@ class Backend:
         if dtype.kind == "c":
             G = (G + 1j * rng.standard_normal(shape, dtype=real)).astype(dtype)
         return self.asarray(G, dtype=dtype)
-
-
-class NumpyBackend(Backend):
-    """NumPy arrays (and subclasses such as :class:`numpy.memmap`)."""
-
-    name = "numpy"
-    compiled_kernels = True  # numba kernels read these arrays in place (fused paths)
-
-    def __init__(self):
-        import array_api_compat.numpy as xp
-
-        super().__init__(xp)
-
-    def asarray(self, a, dtype=None):
-        return np.asarray(a, dtype=dtype)
-
-    def astype(self, a, dtype):
-        return a if a.dtype == dtype else a.astype(dtype)
-
-    def all_finite(self, X):
-        from ._kernels import all_finite
-
-        return all_finite(X)
-
-    def sum_squares(self, X):
-        from ._kernels import sum_squares
-
-        return sum_squares(X)
-
-    def scan_sketch(self, X, Omega):
-        from ._kernels import scan_sketch
-
-        fused = scan_sketch(X, Omega)
-        if fused is None:
-            with np.errstate(over="ignore", invalid="ignore"):  # as in scan_sketch
-                return super().scan_sketch(X, Omega)
-        fro2, Y = fused
-        if math.isfinite(fro2):
-            return True, fro2, Y
-        finite = self.all_finite(X)  # NaN/inf entries, or only an overflowing sum
-        return finite, fro2, Y if finite else None
-
-    def take(self, X, rows=None, cols=None, dtype=None):
-        from ._kernels import gather
-
-        return gather(X, rows, cols, dtype)
-
-    def scan_take(self, X, rows, cols, dtype, check_finite=True):
-        from ._kernels import scan_gather
-
-        return scan_gather(X, rows, cols, dtype, check_finite)
-
-    def scan_take_norms(self, X, rows, cols, dtype, check_finite=True):
-        if type(self).scan_take is not NumpyBackend.scan_take:  # a subclass reads X its own way
-            return Backend.scan_take_norms(self, X, rows, cols, dtype, check_finite)
-        from ._kernels import scan_gather
-
-        return scan_gather(X, rows, cols, dtype, check_finite, sums=True)
-
-    def svd(self, A):
-        return np.linalg.svd(A, full_matrices=False)
-
-    def qr(self, A):
-        return np.linalg.qr(A, mode="reduced")
-
-    def fft_module(self):
-        import scipy.fft
-
-        return scipy.fft
-
-
-class CupyBackend(Backend):
-    """CuPy arrays: cuBLAS/cuSOLVER through ``cupy.linalg``, no host round trips
-    except for the small pivot searches (pivoted QR of a sketch)."""
-
-    name = "cupy"
-
-    def __init__(self):
-        import array_api_compat.cupy as xp
-
-        super().__init__(xp)
-
-    def to_numpy(self, a):
-        return a.get() if hasattr(a, "get") else np.asarray(a)
-
-    def fft_module(self):
-        import cupyx.scipy.fft
-
-        return cupyx.scipy.fft
-
-
-_REGISTRY = []
-
-
-def register_backend(predicate, factory, *, first=False):
-    """Register ``factory()`` as the backend for arrays where ``predicate(X)`` is true."""
-    entry = (predicate, functools.lru_cache(maxsize=None)(factory))
-    if first:
-        _REGISTRY.insert(0, entry)
-    else:
-        _REGISTRY.append(entry)
-
-
-def _module_is(prefix):
-    return lambda X: type(X).__module__.split(".")[0] == prefix
-
-
-def _oracle_backend():
-    from ._oracle import OracleBackend
-
-    return OracleBackend()
-
-
-def _dask_backend():
-    from ._dask_backend import DaskBackend
-
-    return DaskBackend()
-
-
-def _is_oracle(X):
-    from ._oracle import is_entry_oracle
-
-    return is_entry_oracle(X)
-
-
-def _is_sparse(X):
-    # scipy.sparse is imported by whoever built X, so only look if it is loaded
-    sp = sys.modules.get("scipy.sparse")
-    return sp is not None and sp.issparse(X)
-
-
-def _is_linear_operator(X):
-    spla = sys.modules.get("scipy.sparse.linalg")
-    return spla is not None and isinstance(X, spla.LinearOperator)
-
-
-def _sparse_backend():
-    from ._sparse_backend import SparseBackend
-
-    return SparseBackend()
-
-
-def _operator_backend():
-    from ._sparse_backend import OperatorBackend
-
-    return OperatorBackend()
-
-
-register_backend(lambda X: isinstance(X, np.ndarray), NumpyBackend)
-register_backend(_module_is("cupy"), CupyBackend)
-register_backend(_module_is("dask"), _dask_backend)
-register_backend(_is_sparse, _sparse_backend)
-register_backend(_is_linear_operator, _operator_backend)
-register_backend(_is_oracle, _oracle_backend)
-
-
-def backend_for(X, name="X"):
-    """The :class:`Backend` that handles ``X``; TypeError naming ``name`` if none does."""
-    for predicate, factory in _REGISTRY:
-        if predicate(X):
-            return factory()
-    raise TypeError(
-        f"{name} of type {type(X).__module__}.{type(X).__name__} is not supported: pass a "
-        "NumPy, CuPy or dask array, a scipy.sparse matrix or array, a "
-        "scipy.sparse.linalg.LinearOperator, or an entry oracle (an object with shape, "
-        "dtype and entries(rows, cols))"
-    )

@@ -57,6 +57,8 @@ import math
 
 import numpy as np
 
+from ._messages import numpy_dtype
+
 __all__ = ["leverage", "MuCertificate"]
 
 
@@ -103,7 +105,7 @@ class MuCertificate:
         # or not finite (squares that under- or overflowed) certifies nothing.
         self.unit = math.sqrt(fro2) if 0.0 < fro2 < math.inf else 0.0
         self.rtol = float(rtol)
-        self.eps = float(np.finfo(np.dtype(dtype)).eps)
+        self.eps = float(np.finfo(numpy_dtype(dtype)).eps)
         self.backend = backend
 
     def __call__(self, U, s_host, V, Y, r):

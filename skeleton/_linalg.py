@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._messages import numpy_dtype
+
 # Sums of squares below this lose digits to underflow (and above it overflow is
 # near): such arrays are scaled by their largest entry first.
 _SAFE_SUM = (1e-200, 1e200)
@@ -33,7 +35,7 @@ __all__ = [
 
 def default_rtol(shape, dtype):
     """NumPy/SciPy's default relative cut-off ``max(M, N) * eps`` for ``dtype``."""
-    return max(shape) * np.finfo(np.dtype(dtype)).eps
+    return max(shape) * np.finfo(numpy_dtype(dtype)).eps
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,10 @@ class InputRounding:
 def input_rounding(data_dtype, work_dtype):
     """:class:`InputRounding` for data of ``data_dtype`` computed in ``work_dtype`` when
     the data's precision is the coarser one, else None (the working precision's rule)."""
-    data_dtype = np.dtype(data_dtype)
-    if data_dtype.kind not in "fc" or np.dtype(work_dtype).kind not in "fc":
+    data_dtype, work_dtype = numpy_dtype(data_dtype), numpy_dtype(work_dtype)
+    if data_dtype.kind not in "fc" or work_dtype.kind not in "fc":
         return None  # integers and bools are exact in the working dtype
-    if np.finfo(data_dtype).eps <= np.finfo(np.dtype(work_dtype)).eps:
+    if np.finfo(data_dtype).eps <= np.finfo(work_dtype).eps:
         return None
     return InputRounding(np.dtype(np.finfo(data_dtype).dtype))
 

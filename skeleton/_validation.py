@@ -26,7 +26,7 @@ import numbers
 import numpy as np
 
 from ._backends import backend_for
-from ._messages import nonfinite_message
+from ._messages import nonfinite_message, numpy_dtype
 
 __all__ = [
     "nonfinite_message",
@@ -77,8 +77,9 @@ def result_dtype(dtype, name="X"):
 
     bool and integers map to float64, float16 to float32; float32/64 and
     complex64/128 are kept. Anything else (object, strings, ...) raises TypeError.
+    ``dtype`` may be another Array-API library's dtype (matched by name).
     """
-    dtype = np.dtype(dtype)
+    dtype = numpy_dtype(dtype)
     if dtype.kind in "biu":
         return np.dtype(np.float64)
     if dtype == np.float16:
@@ -371,8 +372,8 @@ def check_cast(A, dtype, name, backend, check=True):
     the scan runs on the cast array, and ``A`` itself is read again only to word the
     error.
     """
-    dtype = np.dtype(dtype)
-    src = np.dtype(A.dtype)
+    dtype = numpy_dtype(dtype)
+    src = numpy_dtype(A.dtype)
     narrowing = src.kind in "fc" and dtype.kind in "fc" and dtype.itemsize < src.itemsize
     if not narrowing:
         if check:

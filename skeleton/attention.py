@@ -127,7 +127,7 @@ def _softmax_attention(Q, K, V, sc, causal, xp):
     keys = xp.arange(m)[None, :]
     for i0 in range(0, n, block):
         i1 = min(n, i0 + block)
-        S = (Q[i0:i1] @ KT) * sc
+        S = (Q[i0:i1, :] @ KT) * sc
         if causal:
             S = xp.where(keys > xp.arange(i0, i1)[:, None], -xp.inf, S)
         outs.append(softmax(S, 1, xp) @ V)

@@ -27,6 +27,12 @@ import warnings
 import zipfile
 from pathlib import Path
 
+# An application may set what a library must not: numba's OpenMP threads busy-wait
+# after each parallel region, and on a machine with few cores they starve the BLAS
+# calls that follow.  Set before the first numba kernel loads libgomp; a value the
+# user chose is kept.  (The library itself sets nothing process-wide.)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numpy as np
 
 from . import __version__

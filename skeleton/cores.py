@@ -79,6 +79,8 @@ from typing import Any
 
 import numpy as np
 
+from ._messages import numpy_dtype
+
 from ._backends import backend_for
 from ._blas import single_threaded_blas
 from ._linalg import frobenius_norm, input_rounding, rank_from_singular_values
@@ -127,7 +129,7 @@ class Core:
 
 
 def _eps(dtype):
-    return float(np.finfo(np.dtype(dtype)).eps)
+    return float(np.finfo(numpy_dtype(dtype)).eps)
 
 
 def _pinv_rel(A, backend):

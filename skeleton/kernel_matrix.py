@@ -28,153 +28,14 @@ import numbers
 
 import numpy as np
 
-from ._blas import HAVE_NUMBA_BLAS, cholesky_update_chunk
+from ._compiled import HAVE_NUMBA
+from ._compiled.blas import HAVE_NUMBA_BLAS
+from ._compiled.gauss import gauss64, gauss64_cholesky_rows, gauss_generic
 from ._validation import check_choice, check_entry_indices, nonfinite_message, result_dtype
 
 __all__ = ["KernelMatrix"]
 
 KERNELS = ("gaussian",)
-
-try:
-    import numba
-
-    _HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    _HAVE_NUMBA = False
-
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_INV_LN2 = 1.44269504088896338700e00
-_T_MIN = -708.0
-
-if _HAVE_NUMBA:
-    from numba.core import types
-    from numba.extending import intrinsic
-
-    @intrinsic
-    def _bits_as_float64(typingctx, i):  # pragma: no cover - compiled
-        """Reinterpret the bits of an int64 as a float64 (an LLVM bitcast, vectorisable)."""
-        if not (isinstance(i, types.Integer) and i.bitwidth == 64):
-            return None
-
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], context.get_value_type(types.float64))
-
-        return types.float64(i), codegen
-
-    @numba.njit(inline="always", fastmath={"contract", "nsz"})
-    def _exp_neg(arg):  # pragma: no cover - compiled
-        """exp(arg) for arg <= 0, 0 below -708 (see the module docstring)."""
-        flush = arg < _T_MIN
-        arg = max(arg, _T_MIN)
-        m = np.floor(arg * _INV_LN2 + 0.5)
-        r = arg - m * _LN2_HI - m * _LN2_LO
-        q = 1.0 / 479001600.0
-        q = q * r + 1.0 / 39916800.0
-        q = q * r + 1.0 / 3628800.0
-        q = q * r + 1.0 / 362880.0
-        q = q * r + 1.0 / 40320.0
-        q = q * r + 1.0 / 5040.0
-        q = q * r + 1.0 / 720.0
-        q = q * r + 1.0 / 120.0
-        q = q * r + 1.0 / 24.0
-        q = q * r + 1.0 / 6.0
-        q = q * r + 0.5
-        q = q * r + 1.0
-        q = q * r + 1.0
-        # 2**m as the double with biased exponent m + 1023 (m >= -1022 here)
-        val = q * _bits_as_float64((np.int64(m) + 1023) << 52)
-        return 0.0 if flush else val
-
-    @numba.njit(parallel=True, nogil=True, cache=True, fastmath={"contract", "nsz"})
-    def _gauss64(xs, ys, s1, s2, out):  # pragma: no cover - compiled
-        """out[i, j] = exp(-(s1 * sum_t (xs[t, i] - ys[t, j])^2) * s2), float64.
-
-        The loop over j is innermost so that LLVM vectorises it; points in the
-        plane (p = 2, the common case) get their own branch, other p accumulate the
-        squared distances in the output row first.
-        """
-        p, n = xs.shape
-        k = ys.shape[1]
-        for i in numba.prange(n):
-            if p == 2:
-                a = xs[0, i]
-                b = xs[1, i]
-                for j in range(k):
-                    d0 = a - ys[0, j]
-                    d1 = b - ys[1, j]
-                    out[i, j] = _exp_neg(-((d0 * d0 + d1 * d1) * s1) * s2)
-            else:
-                for j in range(k):
-                    out[i, j] = 0.0
-                for t in range(p):
-                    a = xs[t, i]
-                    for j in range(k):
-                        diff = a - ys[t, j]
-                        out[i, j] += diff * diff
-                for j in range(k):
-                    out[i, j] = _exp_neg(-(out[i, j] * s1) * s2)
-
-    @numba.njit(parallel=True, nogil=True, cache=True)
-    def _gauss_generic(xs, ys, s1, s2, out):  # pragma: no cover - compiled
-        """Same as _gauss64 with the library exp (float32 output)."""
-        p, n = xs.shape
-        k = ys.shape[1]
-        for i in numba.prange(n):
-            for j in range(k):
-                acc = 0.0
-                for t in range(p):
-                    diff = np.float64(xs[t, i]) - np.float64(ys[t, j])
-                    acc += diff * diff
-                out[i, j] = np.exp(-(acc * s1) * s2)
-
-
-if _HAVE_NUMBA and HAVE_NUMBA_BLAS:
-
-    @numba.njit(parallel=True, nogil=True, cache=True, fastmath={"contract", "nsz"})
-    def _gauss64_cholesky_rows(xs, T, s1, s2, Ft, i, P, Lf, d, m):  # pragma: no cover - compiled
-        """Rows ``i : i + a`` of ``Ft`` := ``L^{-1} (K[T, :] - P @ Ft[:i, :])``, and
-        ``d -= `` their squares, column chunk by column chunk (``m`` wide).
-
-        Each thread takes whole chunks and works in place on ``Ft[i:i+a, chunk]``: it
-        evaluates ``K[T, chunk]`` there and hands it to ``cholesky_update_chunk``
-        (GEMM, triangular solve, ``d`` update; single-threaded BLAS), all while the
-        chunk is in cache.  ``P`` is ``F[T, :i]`` (a x i, C-ordered), ``Lf`` the
-        Fortran-ordered lower Cholesky factor of the pivot block.
-        """
-        p, n = xs.shape
-        a = T.shape[0]
-        nchunks = (n + m - 1) // m
-        xt = np.empty((p, a))
-        for q in range(p):
-            for t in range(a):
-                xt[q, t] = xs[q, T[t]]
-        for c in numba.prange(nchunks):
-            c0 = c * m
-            mm = min(n, c0 + m) - c0
-            # Ft is C-contiguous: indexing it directly (not a strided view) keeps the
-            # inner loops unit-stride, so that they vectorise
-            for t in range(a):
-                row = i + t
-                if p == 2:
-                    u0 = xt[0, t]
-                    u1 = xt[1, t]
-                    for r in range(c0, c0 + mm):
-                        e0 = u0 - xs[0, r]
-                        e1 = u1 - xs[1, r]
-                        Ft[row, r] = _exp_neg(-((e0 * e0 + e1 * e1) * s1) * s2)
-                else:
-                    for r in range(c0, c0 + mm):
-                        Ft[row, r] = 0.0
-                    for q in range(p):
-                        u0 = xt[q, t]
-                        for r in range(c0, c0 + mm):
-                            e0 = u0 - xs[q, r]
-                            Ft[row, r] += e0 * e0
-                    for r in range(c0, c0 + mm):
-                        Ft[row, r] = _exp_neg(-(Ft[row, r] * s1) * s2)
-            cholesky_update_chunk(Ft, i, a, P, Lf, d, c0, mm)
-
 
 def _points(a, name):
     a = np.asarray(a)
@@ -374,18 +235,18 @@ class KernelMatrix:
     def _evaluate(self, xs, ys, out):
         """``out[i, j] = k(xs[:, i], ys[:, j])`` for coordinate-major point sets."""
         s1, s2 = self._s1, self._s2
-        if not _HAVE_NUMBA:  # pragma: no cover
+        if not HAVE_NUMBA:  # pragma: no cover
             d2 = sum((xs[t][:, None] - ys[t][None, :]) ** 2 for t in range(xs.shape[0]))
             with np.errstate(over="ignore", invalid="ignore"):
                 out[...] = np.exp(-(d2 * s1) * s2)
         elif self.dtype == np.float64:
-            _gauss64(np.ascontiguousarray(xs), np.ascontiguousarray(ys), s1, s2, out)
+            gauss64(np.ascontiguousarray(xs), np.ascontiguousarray(ys), s1, s2, out)
         else:
-            _gauss_generic(np.ascontiguousarray(xs), np.ascontiguousarray(ys), s1, s2, out)
+            gauss_generic(np.ascontiguousarray(xs), np.ascontiguousarray(ys), s1, s2, out)
 
     def _cholesky_rows(self, T, Ft, i, P, L, d, chunk):
         """The fused column update of :func:`skeleton.rpcholesky` (see
-        ``_gauss64_cholesky_rows``), for the symmetric float64 matrix; returns False
+        ``gauss64_cholesky_rows``), for the symmetric float64 matrix; returns False
         (nothing done) where there is no fused path.  BLAS must be limited to one
         thread by the caller."""
         if not self._fused_cholesky:
@@ -394,7 +255,7 @@ class KernelMatrix:
             return False
         # BLAS runs inside the threads of the prange, so the caller has limited it to
         # one thread of its own (rpcholesky does, for the whole factorisation)
-        _gauss64_cholesky_rows(
+        gauss64_cholesky_rows(
             self._xs, np.ascontiguousarray(T, dtype=np.intp), self._s1, self._s2, Ft, i,
             np.ascontiguousarray(P, dtype=np.float64), np.asfortranarray(L, dtype=np.float64), d, int(chunk),
         )
@@ -403,7 +264,7 @@ class KernelMatrix:
     @property
     def _fused_cholesky(self):
         """Whether :meth:`_cholesky_rows` has a fused path for this matrix."""
-        return _HAVE_NUMBA and HAVE_NUMBA_BLAS and self.dtype == np.float64 and self._ys is self._xs
+        return HAVE_NUMBA and HAVE_NUMBA_BLAS and self.dtype == np.float64 and self._ys is self._xs
 
     def diagonal(self):
         r"""The diagonal :math:`K_{ii} = k(x_i, y_i)`, ``i < min(n, d)``, without the rest.

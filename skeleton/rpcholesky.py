@@ -71,9 +71,9 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
-from ._blas import HAVE_NUMBA_BLAS, single_threaded_blas
-if HAVE_NUMBA_BLAS:
-    from ._blas import cholesky_update_chunk
+from ._blas import single_threaded_blas
+from ._compiled.blas import HAVE_NUMBA_BLAS
+from ._compiled.cholesky import array_cholesky_rows, rejection, subtract_sumsq
 from ._entry_source import EntrySource
 from ._lowrank import FactoredEntries
 from ._linalg import grow_rows, reserve_rows
@@ -99,80 +99,6 @@ _CHUNK_BYTES = 1 << 20
 _FIRST_ACCEPTS = 16
 _MIN_BLOCK = 16
 _MAX_BLOCK = 2048
-
-try:
-    import numba
-
-    _HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    _HAVE_NUMBA = False
-
-
-def _rejection_body(Araw, FsT, g0, u, tau, lmax):
-    """Left-looking Cholesky with rejection on the candidates ``cand`` of one round.
-
-    ``Araw = A[cand, cand]``, ``FsT = F[cand, :i]`` and ``g0`` the candidates' fresh
-    residual diagonal.  Candidate ``t`` (in order) gets its residual against the
-    pivots accepted so far in this round, ``w = L^{-1} G[acc, t]`` with
-    ``G = A - F F^H`` formed only on those entries, so that its current residual is
-    ``g0[t] - |w|^2``; it is accepted when that exceeds ``tau[t]`` and
-    ``u[t] * g0[t]`` (``u = 0``: every candidate above the threshold), and then
-    ``L`` gains the row ``[conj(w), sqrt(residual)]``.
-
-    Left-looking, a round costs about ``b a (i + a)`` flops for ``b`` candidates and
-    ``a`` acceptances, against ``b^2 i`` to form the whole residual block: most
-    candidates are rejected, and only their residual against the accepted ones is
-    ever needed.  Returns ``(acc, L)``: the accepted positions and the lower
-    Cholesky factor of ``G[acc][:, acc]``.
-    """
-    b = Araw.shape[0]
-    i = FsT.shape[1]
-    m = min(b, lmax)
-    acc = np.empty(m, dtype=np.intp)
-    L = np.zeros((m, m), dtype=Araw.dtype)
-    w = np.zeros(m, dtype=Araw.dtype)
-    a = 0
-    for t in range(b):
-        if g0[t] <= tau[t]:
-            continue
-        gtt = g0[t]
-        for q in range(a):
-            s = acc[q]
-            v = Araw[s, t]
-            for l in range(i):
-                v -= FsT[s, l] * np.conj(FsT[t, l])
-            for q2 in range(q):
-                v -= L[q, q2] * w[q2]
-            v = v / L[q, q].real
-            w[q] = v
-            gtt -= v.real * v.real + v.imag * v.imag
-        if gtt <= tau[t] or u[t] * g0[t] > gtt:
-            continue
-        acc[a] = t
-        for q in range(a):
-            L[a, q] = np.conj(w[q])
-        L[a, a] = math.sqrt(gtt)
-        a += 1
-        if a == m:
-            break
-    return acc[:a], L[:a, :a].copy()
-
-
-def _subtract_sumsq_body(B, d):
-    """``d[j] -= sum_t |B[t, j]|^2`` (the columns of the C-ordered block ``B``)."""
-    a, m = B.shape
-    for t in range(a):
-        for j in range(m):
-            v = B[t, j]
-            d[j] -= v.real * v.real + v.imag * v.imag
-
-
-if _HAVE_NUMBA:
-    _rejection = numba.njit(nogil=True, cache=True)(_rejection_body)
-    _subtract_sumsq = numba.njit(nogil=True, cache=True)(_subtract_sumsq_body)
-else:  # pragma: no cover
-    _rejection, _subtract_sumsq = _rejection_body, _subtract_sumsq_body
-
 
 @dataclass(frozen=True)
 class PivotedCholesky(FactoredEntries):
@@ -427,31 +353,6 @@ def _array_fused(A, Ft):
     )
 
 
-if HAVE_NUMBA_BLAS:
-
-    @numba.njit(parallel=True, nogil=True, cache=True)
-    def _array_cholesky_rows(A, T, Ft, i, P, Lf, d, m, fortran):  # pragma: no cover - compiled
-        """The column pass for a dense symmetric ``A``: chunk by chunk (``m`` wide),
-        copy ``A[T, chunk]`` into rows ``i : i + a`` of ``Ft`` - reading the
-        contiguous direction of ``A``: ``A[chunk, T]`` when Fortran-ordered, equal by
-        symmetry - and finish them with ``cholesky_update_chunk``."""
-        n = Ft.shape[1]
-        a = T.shape[0]
-        for c in numba.prange((n + m - 1) // m):
-            c0 = c * m
-            mm = min(n, c0 + m) - c0
-            for t in range(a):
-                row = i + t
-                s = T[t]
-                if fortran:
-                    for r in range(c0, c0 + mm):
-                        Ft[row, r] = A[r, s]
-                else:
-                    for r in range(c0, c0 + mm):
-                        Ft[row, r] = A[s, r]
-            cholesky_update_chunk(Ft, i, a, P, Lf, d, c0, mm)
-
-
 def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
     n = src.shape[0]
     dtype = src.dtype
@@ -499,7 +400,7 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
         # a candidate already resolved (fresh residual at the noise level) is retired
         d[cand[g0 <= tau]] = 0.0
         u = np.zeros(cand.size) if method != "accelerated" else rng.random(cand.size)
-        acc, L = _rejection(np.ascontiguousarray(G), FsT, g0, u, np.ascontiguousarray(tau, dtype=np.float64), lmax)
+        acc, L = rejection(np.ascontiguousarray(G), FsT, g0, u, np.ascontiguousarray(tau, dtype=np.float64), lmax)
         a = acc.size
         if method == "accelerated" and block_size is None:
             b = _block_size(n, max(a, 1))
@@ -604,7 +505,7 @@ def _append_columns(src, Ft, i, T, L, d):
             src.n_entries += a * n
             return
     elif _array_fused(src.A, Ft):
-        _array_cholesky_rows(src.A, T, Ft, i, P, np.asfortranarray(L), d, m, np.isfortran(src.A))
+        array_cholesky_rows(src.A, T, Ft, i, P, np.asfortranarray(L), d, m, np.isfortran(src.A))
         src.n_entries += a * n
         return
     buf = np.empty(a * m, dtype=dtype)
@@ -623,5 +524,5 @@ def _append_columns(src, Ft, i, T, L, d):
         X = trsm(1.0, L, B.T, side=1, lower=1, trans_a=trans, overwrite_b=1)
         if not np.shares_memory(X, B):  # pragma: no cover - depends on the wrapper
             B[...] = X.T
-        _subtract_sumsq(B, d[c0:c1])
+        subtract_sumsq(B, d[c0:c1])
         Ft[i : i + a, c0:c1] = B

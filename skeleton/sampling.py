@@ -57,6 +57,8 @@ import numbers
 import numpy as np
 import scipy.linalg
 
+from ._compiled import HAVE_NUMBA
+from ._compiled.maxvol import update_and_search
 from ._validation import check_int, check_matrix, check_rng, check_vector, nonfinite_message
 
 __all__ = [
@@ -66,13 +68,6 @@ __all__ = [
     "deim_indices",
     "maxvol_indices",
 ]
-
-try:  # numba is a dependency; keep the module importable without it
-    import numba
-
-    _HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    _HAVE_NUMBA = False
 
 # Most swaps of square maxvol.
 _MAXVOL_MAX_ITER = 200
@@ -441,24 +436,6 @@ def _deim(B, k):
 
 # -- maxvol ---------------------------------------------------------------------------
 
-if _HAVE_NUMBA:
-
-    @numba.njit(parallel=True, nogil=True, cache=True)
-    def _update_and_search(C, cj, ci, best, where):  # pragma: no cover - compiled
-        """``C -= cj ci^T`` and, per row, the largest ``|C[a, :]|`` and its column."""
-        m, r = C.shape
-        for a in numba.prange(m):
-            f = cj[a]
-            v, arg = -1.0, 0
-            for b in range(r):
-                C[a, b] -= f * ci[b]
-                x = abs(C[a, b])
-                if x > v:
-                    v, arg = x, b
-            best[a] = v
-            where[a] = arg
-
-
 def _maxvol_swaps(C, idx, tol, max_iter):
     """Swap rows into ``idx`` until no ``|C| > tol``; ``C = B B_idx^{-1}`` kept by
     rank-one updates. Returns the number of swaps."""
@@ -467,7 +444,7 @@ def _maxvol_swaps(C, idx, tol, max_iter):
     where = np.argmax(absC, axis=1)
     best = absC[np.arange(m), where]
     del absC
-    use_kernel = _HAVE_NUMBA and C.flags.c_contiguous and C.dtype.kind in "fc"
+    use_kernel = HAVE_NUMBA and C.flags.c_contiguous and C.dtype.kind in "fc"
     swaps = 0
     while swaps < max_iter:
         i = int(np.argmax(best))
@@ -480,7 +457,7 @@ def _maxvol_swaps(C, idx, tol, max_iter):
         ci = C[i, :] / C[i, j]
         ci[j] -= 1.0 / C[i, j]
         if use_kernel:
-            _update_and_search(C, cj, ci, best, where)
+            update_and_search(C, cj, ci, best, where)
         else:
             C -= np.outer(cj, ci)
             absC = np.abs(C)

@@ -26,6 +26,10 @@ each problem is printed to the cell's stderr, where ``test_notebooks.py`` finds 
 from __future__ import annotations
 
 import os
+
+# as the CLI and the benchmarks do (the library sets nothing process-wide): numba's
+# OpenMP threads must not spin between parallel regions on a machine with few cores
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import shutil
 import subprocess
 import sys

@@ -158,7 +158,7 @@ def test_many_pivots_and_a_factor_outgrowing_its_buffer(monkeypatch):
     A = K.to_array()
     np.testing.assert_allclose(res.to_array(), nystrom_reference(A, res.pivots), atol=1e-10)
     # the same with a buffer reserved for 16 rows only: it is grown (copied), same result
-    mod = importlib.import_module("skeleton.rpcholesky")
+    mod = importlib.import_module("skeleton._compiled.cholesky")
     monkeypatch.setattr(mod, "reserve_rows", lambda cap, ncols, dtype: np.empty((16, ncols), dtype=dtype))
     small = rpcholesky(K, rtol=1e-6, rng=13)
     np.testing.assert_array_equal(small.pivots, res.pivots)
@@ -339,8 +339,8 @@ def test_result_entries_validate_indices():
 def test_compiled_rejection_equals_its_python_source():
     import importlib
 
-    mod = importlib.import_module("skeleton.rpcholesky")
-    if not hasattr(mod._rejection, "py_func"):
+    mod = importlib.import_module("skeleton._compiled.cholesky")
+    if not hasattr(mod.rejection, "py_func"):
         pytest.skip("numba not available: the Python source is what runs")
     g = np.random.default_rng(29)
     A = decaying_psd(40, rate=0.7, rng=30)
@@ -349,8 +349,8 @@ def test_compiled_rejection_equals_its_python_source():
     FsT = np.ascontiguousarray(g.standard_normal((25, 10)) * 0.05)
     g0 = np.diag(Araw) - (FsT**2).sum(axis=1)
     u, tau = g.random(25), np.full(25, 1e-14)
-    acc1, L1 = mod._rejection(Araw, FsT, g0, u, tau, 12)
-    acc2, L2 = mod._rejection.py_func(Araw, FsT, g0, u, tau, 12)
+    acc1, L1 = mod.rejection(Araw, FsT, g0, u, tau, 12)
+    acc2, L2 = mod.rejection.py_func(Araw, FsT, g0, u, tau, 12)
     np.testing.assert_array_equal(acc1, acc2)
     np.testing.assert_allclose(L1, L2, rtol=1e-13, atol=1e-15)
     # and L is the Cholesky factor of the residual block on the accepted candidates

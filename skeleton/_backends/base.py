@@ -19,6 +19,8 @@ import math
 
 import numpy as np
 
+from .._messages import numpy_dtype
+
 # Matrices with min(n, d) up to this are pivoted (and SVD-ed for selection) exactly.
 EXACT_MAX = 1500
 
@@ -63,9 +65,14 @@ class Backend:
         self.xp = xp
 
     # -- moving data -----------------------------------------------------------
+    def dtype(self, dtype):
+        """This namespace's dtype for the NumPy dtype ``dtype`` (the routines compute
+        with NumPy dtypes; a library with dtype objects of its own gets its own)."""
+        return getattr(self.xp, numpy_dtype(dtype).name)
+
     def asarray(self, a, dtype=None):
         """Host (NumPy) data onto this backend."""
-        return self.xp.asarray(a, dtype=dtype)
+        return self.xp.asarray(a, dtype=None if dtype is None else self.dtype(dtype))
 
     def to_numpy(self, a):
         """This backend's array as a NumPy array (a device-to-host copy where needed)."""
@@ -73,6 +80,7 @@ class Backend:
 
     def astype(self, a, dtype):
         """``a`` in ``dtype``, copying only when the dtype changes."""
+        dtype = self.dtype(dtype)
         return a if a.dtype == dtype else self.xp.astype(a, dtype)
 
     # -- reading X -------------------------------------------------------------

@@ -20,6 +20,9 @@ class CupyBackend(Backend):
 
         super().__init__(xp)
 
+    def dtype(self, dtype):
+        return np.dtype(dtype)  # CuPy's dtypes are NumPy's
+
     def to_numpy(self, a):
         return a.get() if hasattr(a, "get") else np.asarray(a)
 

@@ -23,6 +23,9 @@ class NumpyBackend(Backend):
 
         super().__init__(xp)
 
+    def dtype(self, dtype):
+        return np.dtype(dtype)
+
     def asarray(self, a, dtype=None):
         return np.asarray(a, dtype=dtype)
 

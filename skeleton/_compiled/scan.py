@@ -22,12 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-try:  # numba is a hard dependency, but keep the library importable without it
-    import numba
-
-    _HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    _HAVE_NUMBA = False
+from . import HAVE_NUMBA, numba
 
 __all__ = ["gather", "all_finite", "scan_gather", "sum_squares", "scan_sketch"]
 
@@ -38,7 +33,7 @@ _NUMBA_MIN_ENTRIES = 1 << 15
 # enough to stay in cache for the GEMM that reads it right after.
 _SKETCH_BLOCK_BYTES = 1 << 22
 
-if _HAVE_NUMBA:
+if HAVE_NUMBA:
     # "reassoc" lets LLVM vectorise the reduction below; NaN/inf semantics are kept
     # (no "nnan"/"ninf"), which the test relies on.
     _FM = {"reassoc", "contract"}
@@ -145,7 +140,7 @@ def _plain(X):
 
 def _numba_ok(X):
     return (
-        _HAVE_NUMBA
+        HAVE_NUMBA
         and isinstance(X, np.ndarray)
         and X.ndim == 2
         and X.dtype.kind in "fc"

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._messages import numpy_dtype
+
 from .._fft import _fft_module, next_fast_len
 from .._validation import (
     check_choice,
@@ -42,7 +44,7 @@ _FUSED_MIN_ENTRIES = 1 << 14
 
 
 def _complex_of(dtype):
-    return np.dtype(np.complex64) if np.dtype(dtype) == np.float32 else np.dtype(np.complex128)
+    return np.dtype(np.complex64) if numpy_dtype(dtype) == np.float32 else np.dtype(np.complex128)
 
 
 def linear_fft_length(n):
@@ -92,7 +94,7 @@ def _check_kernel(kernel, n, d, m, domain, mode, dtype, backend, check, name="ke
     K, kdtype = check_matrix(kernel, name)
     nf_c, nf_m = n // 2 + 1, m // 2 + 1
     if domain == "frequency":
-        if np.dtype(K.dtype).kind != "c":
+        if numpy_dtype(K.dtype).kind != "c":
             raise ValueError(
                 f"{name} must be complex for domain='frequency' (the paper's L, shape "
                 f"(n//2+1, d)); got dtype {K.dtype}. Pass domain='time' for a real "

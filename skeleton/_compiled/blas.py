@@ -1,0 +1,107 @@
+"""BLAS callable from numba: the GEMM and TRSM of the fused Cholesky column update.
+
+The fused update (:mod:`skeleton._compiled.gauss` and :mod:`skeleton._compiled.cholesky`) runs a
+numba ``prange`` over chunks of rows, each thread evaluating its chunk of kernel
+columns and applying the residual update and the triangular solve to it while it is
+in cache.  Those two steps are level-3 BLAS, so they call SciPy's BLAS
+(``scipy.linalg.cython_blas``, Fortran calling convention) as external functions,
+from inside the compiled loop.  The caller limits the BLAS library to one
+thread for the duration (:func:`skeleton._blas.single_threaded_blas`): the parallelism is the
+``prange``'s, one BLAS call per chunk and thread, with no thread pool of BLAS's own
+spinning beside numba's.
+
+Float64 only (``dgemm``, ``dtrsm``); other dtypes take the NumPy/SciPy path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import HAVE_NUMBA, numba
+
+__all__ = ["HAVE_NUMBA_BLAS", "gemm_sub_nt", "trsm_right_lower_t", "cholesky_update_chunk"]
+
+HAVE_NUMBA_BLAS = False
+if HAVE_NUMBA:
+    import llvmlite.binding as _ll  # (llvmlite comes with numba)
+    from numba import types as _types
+    from numba.extending import get_cython_function_address
+
+    try:
+        # Registered under our own names and called by name (not by address), so that
+        # the compiled functions that call them can be cached on disk like any other.
+        _ll.add_symbol("skeleton_blas_dgemm", get_cython_function_address("scipy.linalg.cython_blas", "dgemm"))
+        _ll.add_symbol("skeleton_blas_dtrsm", get_cython_function_address("scipy.linalg.cython_blas", "dtrsm"))
+        # Fortran BLAS takes every argument by address; addresses are passed as intp.
+        _dgemm = _types.ExternalFunction("skeleton_blas_dgemm", _types.void(*([_types.intp] * 13)))
+        _dtrsm = _types.ExternalFunction("skeleton_blas_dtrsm", _types.void(*([_types.intp] * 11)))
+        HAVE_NUMBA_BLAS = True
+    except Exception:  # pragma: no cover - a SciPy without its Cython BLAS
+        HAVE_NUMBA_BLAS = False
+
+
+if HAVE_NUMBA_BLAS:
+
+    @numba.njit(nogil=True, cache=True)
+    def gemm_sub_nt(f_ptr, ldf, p_ptr, i, w_ptr, ldw, m, a):  # pragma: no cover - compiled
+        """``W -= P @ F`` for row-major ``W`` (a x m, row stride ``ldw``), ``P`` (a x i,
+        contiguous) and ``F`` (i x m, row stride ``ldf``): in column-major terms
+        ``W^T -= F^T P^T``."""
+        ch = np.empty(1, np.uint8)
+        ch[0] = 78  # 'N'
+        ints = np.empty(6, np.int32)
+        ints[0] = m
+        ints[1] = a
+        ints[2] = i
+        ints[3] = ldf
+        ints[4] = i
+        ints[5] = ldw
+        al = np.empty(2)
+        al[0] = -1.0
+        al[1] = 1.0
+        c = ch.ctypes.data
+        q = ints.ctypes.data
+        s = al.ctypes.data
+        _dgemm(c, c, q, q + 4, q + 8, s, f_ptr, q + 12, p_ptr, q + 16, s + 8, w_ptr, q + 20)
+
+    @numba.njit(nogil=True, cache=True)
+    def trsm_right_lower_t(l_ptr, a, b_ptr, ldb, m):  # pragma: no cover - compiled
+        """``L X = B`` in place for row-major ``B`` (a x m, row stride ``ldb``) and the
+        lower-triangular column-major ``L`` (a x a): in column-major terms
+        ``B^T := B^T L^{-T}``."""
+        ch = np.empty(4, np.uint8)
+        ch[0] = 82  # 'R': side
+        ch[1] = 76  # 'L': lower
+        ch[2] = 84  # 'T': transposed
+        ch[3] = 78  # 'N': non-unit diagonal
+        ints = np.empty(3, np.int32)
+        ints[0] = m
+        ints[1] = a
+        ints[2] = ldb
+        al = np.empty(1)
+        al[0] = 1.0
+        c = ch.ctypes.data
+        q = ints.ctypes.data
+        _dtrsm(c, c + 1, c + 2, c + 3, q, q + 4, al.ctypes.data, l_ptr, q + 4, b_ptr, q + 8)
+
+
+    @numba.njit(nogil=True, cache=True)
+    def cholesky_update_chunk(Ft, i, a, P, Lf, d, c0, mm):  # pragma: no cover - compiled
+        """Finish rows ``i : i + a`` of ``Ft`` on columns ``c0 : c0 + mm``, in place.
+
+        On entry those entries hold ``A[T, chunk]`` (real); on exit
+        ``L^{-1} (A[T, chunk] - P @ Ft[:i, chunk])`` with ``P = F[T, :i]`` (a x i,
+        C-ordered) and ``Lf`` the Fortran-ordered lower factor of the pivot block,
+        and ``d[chunk]`` has lost their squares: one GEMM, one TRSM and one sweep over
+        a chunk that is in cache.
+        """
+        n = Ft.shape[1]
+        base = Ft.ctypes.data + (i * n + c0) * 8
+        if i > 0:
+            gemm_sub_nt(Ft.ctypes.data + c0 * 8, n, P.ctypes.data, i, base, n, mm, a)
+        trsm_right_lower_t(Lf.ctypes.data, a, base, n, mm)
+        for t in range(a):
+            row = i + t
+            for r in range(c0, c0 + mm):
+                v = Ft[row, r]
+                d[r] -= v * v

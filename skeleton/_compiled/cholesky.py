@@ -1,0 +1,105 @@
+"""The compiled loops of randomly pivoted Cholesky (:mod:`skeleton.rpcholesky`): the
+rejection step of a round, the diagonal update, and the fused column pass over a dense
+symmetric matrix."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import HAVE_NUMBA, numba
+from .blas import HAVE_NUMBA_BLAS, cholesky_update_chunk
+
+__all__ = ["rejection", "subtract_sumsq", "array_cholesky_rows"]
+
+
+def _rejection_body(Araw, FsT, g0, u, tau, lmax):
+    """Left-looking Cholesky with rejection on the candidates ``cand`` of one round.
+
+    ``Araw = A[cand, cand]``, ``FsT = F[cand, :i]`` and ``g0`` the candidates' fresh
+    residual diagonal.  Candidate ``t`` (in order) gets its residual against the
+    pivots accepted so far in this round, ``w = L^{-1} G[acc, t]`` with
+    ``G = A - F F^H`` formed only on those entries, so that its current residual is
+    ``g0[t] - |w|^2``; it is accepted when that exceeds ``tau[t]`` and
+    ``u[t] * g0[t]`` (``u = 0``: every candidate above the threshold), and then
+    ``L`` gains the row ``[conj(w), sqrt(residual)]``.
+
+    Left-looking, a round costs about ``b a (i + a)`` flops for ``b`` candidates and
+    ``a`` acceptances, against ``b^2 i`` to form the whole residual block: most
+    candidates are rejected, and only their residual against the accepted ones is
+    ever needed.  Returns ``(acc, L)``: the accepted positions and the lower
+    Cholesky factor of ``G[acc][:, acc]``.
+    """
+    b = Araw.shape[0]
+    i = FsT.shape[1]
+    m = min(b, lmax)
+    acc = np.empty(m, dtype=np.intp)
+    L = np.zeros((m, m), dtype=Araw.dtype)
+    w = np.zeros(m, dtype=Araw.dtype)
+    a = 0
+    for t in range(b):
+        if g0[t] <= tau[t]:
+            continue
+        gtt = g0[t]
+        for q in range(a):
+            s = acc[q]
+            v = Araw[s, t]
+            for l in range(i):
+                v -= FsT[s, l] * np.conj(FsT[t, l])
+            for q2 in range(q):
+                v -= L[q, q2] * w[q2]
+            v = v / L[q, q].real
+            w[q] = v
+            gtt -= v.real * v.real + v.imag * v.imag
+        if gtt <= tau[t] or u[t] * g0[t] > gtt:
+            continue
+        acc[a] = t
+        for q in range(a):
+            L[a, q] = np.conj(w[q])
+        L[a, a] = math.sqrt(gtt)
+        a += 1
+        if a == m:
+            break
+    return acc[:a], L[:a, :a].copy()
+
+
+def _subtract_sumsq_body(B, d):
+    """``d[j] -= sum_t |B[t, j]|^2`` (the columns of the C-ordered block ``B``)."""
+    a, m = B.shape
+    for t in range(a):
+        for j in range(m):
+            v = B[t, j]
+            d[j] -= v.real * v.real + v.imag * v.imag
+
+
+if HAVE_NUMBA:
+    rejection = numba.njit(nogil=True, cache=True)(_rejection_body)
+    subtract_sumsq = numba.njit(nogil=True, cache=True)(_subtract_sumsq_body)
+else:  # pragma: no cover
+    rejection, subtract_sumsq = _rejection_body, _subtract_sumsq_body
+
+
+if HAVE_NUMBA_BLAS:
+
+    @numba.njit(parallel=True, nogil=True, cache=True)
+    def array_cholesky_rows(A, T, Ft, i, P, Lf, d, m, fortran):  # pragma: no cover - compiled
+        """The column pass for a dense symmetric ``A``: chunk by chunk (``m`` wide),
+        copy ``A[T, chunk]`` into rows ``i : i + a`` of ``Ft`` - reading the
+        contiguous direction of ``A``: ``A[chunk, T]`` when Fortran-ordered, equal by
+        symmetry - and finish them with ``cholesky_update_chunk``."""
+        n = Ft.shape[1]
+        a = T.shape[0]
+        for c in numba.prange((n + m - 1) // m):
+            c0 = c * m
+            mm = min(n, c0 + m) - c0
+            for t in range(a):
+                row = i + t
+                s = T[t]
+                if fortran:
+                    for r in range(c0, c0 + mm):
+                        Ft[row, r] = A[r, s]
+                else:
+                    for r in range(c0, c0 + mm):
+                        Ft[row, r] = A[s, r]
+            cholesky_update_chunk(Ft, i, a, P, Lf, d, c0, mm)

@@ -257,9 +257,7 @@ def check_indices(idx, size, name, *, what="rows"):
 
     Returns the indices as a NumPy ``intp`` array (order kept).
     """
-    if hasattr(idx, "get") and not isinstance(idx, (np.ndarray, list, tuple)):
-        idx = idx.get()  # CuPy array: indices are small, validate on the host
-    arr = np.asarray(idx)
+    arr = host_array(idx)  # (a device array of indices is small: validated on the host)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D sequence of indices, got shape {arr.shape}")
     if arr.size == 0:
@@ -282,6 +280,18 @@ def check_indices(idx, size, name, *, what="rows"):
     return arr.astype(np.intp, copy=False)
 
 
+def host_array(a):
+    """``a`` as a NumPy array on the host: sequences and NumPy arrays as they are, an
+    array of another library through its backend (a device-to-host copy for CuPy)."""
+    if isinstance(a, (np.ndarray, list, tuple, numbers.Number)):
+        return np.asarray(a)
+    try:
+        backend = backend_for(a)
+    except TypeError:
+        return np.asarray(a)  # (a sequence-like object: NumPy's rules and messages)
+    return np.asarray(backend.to_numpy(a))
+
+
 def check_entry_indices(idx, size, name):
     """Check the indices of an ``entries(rows, cols)`` request: 1-D integers in
     ``[0, size)``, in any order, repeats allowed, possibly empty.
@@ -290,9 +300,7 @@ def check_entry_indices(idx, size, name):
     (a boolean mask included).  A CuPy array is read on the host.  Returns the
     indices as a NumPy ``intp`` array.
     """
-    if hasattr(idx, "get") and not isinstance(idx, (np.ndarray, list, tuple)):
-        idx = idx.get()  # CuPy array: indices are small, validate on the host
-    arr = np.asarray(idx)
+    arr = host_array(idx)  # (a device array of indices is small: validated on the host)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D sequence of indices, got shape {arr.shape}")
     if arr.size and arr.dtype.kind not in "iu":

@@ -59,7 +59,7 @@ import scipy.linalg
 
 from ._compiled import HAVE_NUMBA
 from ._compiled.maxvol import update_and_search
-from ._validation import check_int, check_matrix, check_rng, check_vector, nonfinite_message
+from ._validation import check_int, check_matrix, check_rng, check_vector, host_array, nonfinite_message
 
 __all__ = [
     "uniform_indices",
@@ -87,9 +87,7 @@ def _count(k, m, name="k"):
 
 def _basis(B, name="B"):
     """A finite, non-empty 2-D basis as a NumPy float/complex array."""
-    if hasattr(B, "get") and not isinstance(B, np.ndarray):
-        B = B.get()  # a CuPy basis: the rules run on the host
-    B, dtype = check_matrix(B, name)
+    B, dtype = check_matrix(host_array(B), name)  # (the rules run on the host)
     B = np.asarray(B)
     if not np.isfinite(B).all():
         raise ValueError(nonfinite_message(name))
@@ -195,9 +193,7 @@ def leverage_indices(scores, k, rng=None):
     >>> leverage_indices(np.array([0.0, 1.0, 0.0, 1.0]), 2, np.random.default_rng(0)).tolist()
     [1, 3]
     """
-    if hasattr(scores, "get") and not isinstance(scores, np.ndarray):
-        scores = scores.get()
-    p = np.asarray(check_vector(scores, "scores", dtype=np.float64))
+    p = np.asarray(check_vector(host_array(scores), "scores", dtype=np.float64))
     if p.size and float(p.min()) < 0:
         raise ValueError(f"scores must be non-negative, got {float(p.min())!r} at index {int(np.argmin(p))}")
     k = _count(k, p.size)

@@ -158,7 +158,7 @@ def test_many_pivots_and_a_factor_outgrowing_its_buffer(monkeypatch):
     A = K.to_array()
     np.testing.assert_allclose(res.to_array(), nystrom_reference(A, res.pivots), atol=1e-10)
     # the same with a buffer reserved for 16 rows only: it is grown (copied), same result
-    mod = importlib.import_module("skeleton._compiled.cholesky")
+    mod = importlib.import_module("skeleton.rpcholesky")
     monkeypatch.setattr(mod, "reserve_rows", lambda cap, ncols, dtype: np.empty((16, ncols), dtype=dtype))
     small = rpcholesky(K, rtol=1e-6, rng=13)
     np.testing.assert_array_equal(small.pivots, res.pivots)

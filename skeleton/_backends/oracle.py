@@ -76,9 +76,10 @@ class OracleBackend(NumpyBackend):
             )
         return out if dtype is None or out.dtype == dtype else out.astype(dtype)
 
+    # Every method below is given the oracle X itself: the small factors it returns are
+    # NumPy arrays, which their own backend (``backend_for(C)``) computes with.
+
     def take(self, X, rows=None, cols=None, dtype=None):
-        if isinstance(X, np.ndarray):
-            return super().take(X, rows, cols, dtype)
         n, d = X.shape
         rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.intp)
         cols = np.arange(d) if cols is None else np.asarray(cols, dtype=np.intp)
@@ -86,44 +87,41 @@ class OracleBackend(NumpyBackend):
 
     def all_finite(self, X):
         # Checked on the entries actually read (scan_take); see the module docstring.
-        return True if not isinstance(X, np.ndarray) else super().all_finite(X)
+        return True
 
     def finite_sum_squares(self, X):
-        if isinstance(X, np.ndarray):
-            return super().finite_sum_squares(X)
         # an oracle is not read in full: no norm; the routine refuses it later
         return True, None
 
+    def sum_squares(self, X):
+        return None
+
+    def max_abs(self, X):
+        return None
+
     def scan_sketch(self, X, Omega):
-        if not isinstance(X, np.ndarray):
-            _refuse("incoherence")
-        return super().scan_sketch(X, Omega)
+        _refuse("incoherence")
 
     def scan_take(self, X, rows, cols, dtype, check_finite=True):
         C = self.take(X, None, cols, dtype)
         R = self.take(X, rows, None, dtype)
-        if check_finite and not (super().all_finite(C) and super().all_finite(R)):
+        if check_finite and not (np.isfinite(C).all() and np.isfinite(R).all()):
             return None, None, False
         return C, R, True
 
     def astype(self, a, dtype):
-        if not isinstance(a, np.ndarray):
-            _refuse("this option (sampling='leverage'/'deim'/'maxvol', core='optimal', mu='estimate', incoherence)")
-        return super().astype(a, dtype)
+        _refuse("this option (sampling='leverage'/'deim'/'maxvol', core='optimal', mu='estimate', incoherence)")
+
+    def dense(self, X, dtype):
+        _refuse("this option (sampling='leverage'/'deim'/'maxvol', core='optimal', mu='estimate', incoherence)")
 
     def matmat(self, X, M):
-        if not isinstance(X, np.ndarray):
-            _refuse("a product with X (a sketch, Gaussian probes, core='optimal')")
-        return super().matmat(X, M)
+        _refuse("a product with X (a sketch, Gaussian probes, core='optimal')")
 
     def rmatmat(self, X, M):
-        if not isinstance(X, np.ndarray):
-            _refuse("a product with X (a sketch, Gaussian probes, core='optimal')")
-        return super().rmatmat(X, M)
+        _refuse("a product with X (a sketch, Gaussian probes, core='optimal')")
 
     def row_block(self, X, i0, i1, dtype):
-        if isinstance(X, np.ndarray):
-            return super().row_block(X, i0, i1, dtype)
         return self.take(X, np.arange(i0, i1), None, dtype)
 
     def pivot_source(self, X, size, rng, dtype):
@@ -136,6 +134,6 @@ class OracleBackend(NumpyBackend):
         S_r = np.sort(rng.choice(n, m_r, replace=False))
         S_c = np.sort(rng.choice(d, m_c, replace=False))
         B = self.entries(X, S_r, S_c, dtype)
-        if not super().all_finite(B):
+        if not np.isfinite(B).all():
             raise ValueError(nonfinite_message("X", "found in the sub-sample read to select rows/columns"))
         return B, S_c

@@ -140,6 +140,10 @@ def main(argv=None):
     axes[0].set_title(f"(a) n={n}, d={d}, r={r}, mu~{noise_rows[0]['mu']:.2f}, "
                       f"k={noise_rows[0]['k_rows']}")
     axes[1].set_xlabel("n (d = n/2)")
+    # the sizes as plain numbers: log-axis minor labels (3x10^2, 4x10^2, ...) collide
+    sizes_n = [row["n"] for row in size_rows]
+    axes[1].set_xticks(sizes_n, [str(int(v)) for v in sizes_n])
+    axes[1].xaxis.set_minor_formatter(plt.NullFormatter())
     axes[1].set_title(rf"(b) $\|E\|_2$ = {fixed_level:g}, k = $\lceil\mu r\ln n\rceil$")
     axes[0].legend(fontsize=7)
     axes[1].legend(fontsize=7)

@@ -19,8 +19,11 @@ import platform
 import statistics
 import time
 
-import numpy as np
-import scipy
+# numba's OpenMP threads spin after parallel regions and starve OpenBLAS on machines with few cores
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import scipy  # noqa: E402
 
 __all__ = ["base_parser", "cpu_model", "load_average", "machine_info", "timed", "write_report"]
 

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.linalg
 import scipy.linalg.interpolative as sli
 
-from benchmarks._common import base_parser, machine_info, write_report
+from benchmarks._common import base_parser, load_average, machine_info, write_report
 from skeleton import KernelMatrix, skeleton_approx
 
 RULES = ("pivoted_qr", "deim", "maxvol")
@@ -91,22 +91,27 @@ def kernel_case(quick):
 def main(argv=None):
     ap = base_parser(__doc__.splitlines()[0], repeats=False, threads=False)
     args = ap.parse_args(argv)
-    res = {"machine": machine_info(), "rows": []}
+    res = {"command": "python -m benchmarks.bench_stable_core" + (" --quick" if args.quick else ""),
+           "machine": machine_info(), "load_before": load_average(), "rows": []}
     for name, X, k in cases(args.quick):
         res["rows"].append({"matrix": name, "k": k, **measure(X, k)})
     res["kernel"] = kernel_case(args.quick)
+    res["load_after"] = load_average()
     write_report(args.out, "stable_core_quick" if args.quick else "stable_core", res, report(res))
     return res
 
 
 def report(res):
+    m = res["machine"]
     lines = [
         "# Stable evaluation of the skeleton core",
         "",
         "Relative Frobenius error; `stable` is `skeleton_approx` with the default core "
         "(the QR route of Park & Nakatsukasa 2024 where the plain product would cancel), "
-        "`naive` the same rows and columns with `C @ pinv(W) @ R` multiplied out. Machine: "
-        f"{res['machine']['cpu']}.",
+        "`naive` the same rows and columns with `C @ pinv(W) @ R` multiplied out. "
+        f"Command: `{res['command']}`. Machine: {m['cpu']}, {m['logical_cores']} logical cores; Python "
+        f"{m['python']}, NumPy {m['numpy']}, SciPy {m['scipy']}, numba {m['numba']}. 1-min load average "
+        f"before/after: {res['load_before']:.2f} / {res['load_after']:.2f} (errors only: load does not change them).",
         "",
         "| matrix | k | SVD tail | interp_decomp | " + " | ".join(f"{r} stable | {r} naive" for r in RULES) + " |",
         "|---|---|---|---|" + "---|---|" * len(RULES),

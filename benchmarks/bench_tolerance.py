@@ -16,7 +16,7 @@ For matrices with known spectra (``low_rank`` with singular values ``0.8^k``,
 Also a kernel matrix read as an entry oracle (held-out entries), with uniform,
 pivoted QR, rpcholesky and aca. Trials draw their seeds from one ``SeedSequence``.
 
-Run ``python -m benchmarks.bench_tolerance [--quick] [--out DIR]``; writes
+Run ``python -m benchmarks.bench_tolerance [--quick] [--trials N] [--out DIR]``; writes
 ``DIR/tolerance.md`` and ``DIR/tolerance.json`` (``tolerance_quick.*`` with
 ``--quick``).
 """
@@ -75,12 +75,16 @@ def study(X, s, rules, rtols, seeds, dense=None):
 
 def main(argv=None):
     ap = base_parser(__doc__.splitlines()[0], repeats=False, threads=False)
+    ap.add_argument("--trials", type=int, default=None,
+                    help="seeded trials per row (default 200; 20 with --quick); the kernel matrix gets a tenth")
     args = ap.parse_args(argv)
-    trials = 20 if args.quick else 200
+    trials = args.trials or (20 if args.quick else 200)
     n, d = (300, 200) if args.quick else (600, 400)
     seeds = np.random.SeedSequence(2026).spawn(trials)
-    res = {"machine": machine_info(), "load_before": load_average(), "trials": trials, "shape": [n, d],
-           "families": {}}
+    command = "python -m benchmarks.bench_tolerance" + (" --quick" if args.quick else "")
+    command += f" --trials {args.trials}" if args.trials else ""
+    res = {"command": command, "machine": machine_info(), "load_before": load_average(), "trials": trials,
+           "shape": [n, d], "families": {}}
     for name, spectrum in SPECTRA.items():
         m = min(n, d)
         X = low_rank(n, d, m, singular_values=spectrum(m), rng=1)
@@ -88,8 +92,9 @@ def main(argv=None):
         res["families"][name] = study(X, s, RULES, RTOLS, seeds)
     x = np.random.default_rng(3).uniform(size=(2000 if args.quick else 5000, 2))
     K = KernelMatrix(x, bandwidth=0.25)
+    res["kernel_trials"] = max(5, trials // 10)
     res["families"]["gaussian kernel (entry oracle)"] = study(
-        K, None, ("uniform", "pivoted_qr", "rpcholesky", "aca"), (1e-6, 1e-10), seeds[: max(5, trials // 10)],
+        K, None, ("uniform", "pivoted_qr", "rpcholesky", "aca"), (1e-6, 1e-10), seeds[: res["kernel_trials"]],
         dense=K.to_array())
     res["load_after"] = load_average()
     write_report(args.out, "tolerance_quick" if args.quick else "tolerance", res, report(res))
@@ -101,10 +106,11 @@ def report(res):
     lines = [
         "# skeleton_approx to a tolerance: coverage, estimate, counts",
         "",
-        f"Machine: {m['cpu']}, {m['logical_cores']} logical cores; load average "
-        f"{res['load_before']} before, {res['load_after']} after. {res['trials']} seeded trials per row "
-        f"(a tenth for the kernel matrix); {res['shape'][0]} x {res['shape'][1]} matrices with the stated "
-        "singular values. Coverage: the fraction of trials with true error <= rtol (claimed >= 99 %). "
+        f"Command: `{res['command']}`. Machine: {m['cpu']}, {m['logical_cores']} logical cores; 1-min load "
+        f"average before/after: {res['load_before']:.2f} / {res['load_after']:.2f}. {res['trials']} seeded "
+        f"trials per row ({res['kernel_trials']} for the kernel matrix); {res['shape'][0]} x {res['shape'][1]} "
+        "matrices with the stated singular values. Coverage: the fraction of trials with true error <= rtol "
+        "(claimed >= 99 %). "
         "Estimate: estimated / true error, min / median / max (claimed within 10x). Counts: max(n_rows, "
         "n_cols), median and max, and max over r* (the SVD rank that meets rtol; claimed <= 2 for the "
         "deterministic rules).",

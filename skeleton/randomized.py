@@ -368,8 +368,10 @@ def svd_from_row_id(P, Z, rank=None, tol=None):
     import scipy.linalg
 
     T = scipy.linalg.cholesky(P.conj().T @ P, lower=False, check_finite=False)
-    W, s, Vh = np.linalg.svd(T @ Z, full_matrices=False)
+    # the SVD of the tall (T Z)^H = V S W^H: LAPACK's route for a wide matrix (an LQ
+    # first) is the slower one, and the factors are the same
+    V, s, Wh = np.linalg.svd((T @ Z).conj().T, full_matrices=False)
     cut = float(np.finfo(P.dtype).eps) if tol is None else tol
     k = rank_from_singular_values(s, (P.shape[0], Z.shape[1]), P.dtype, tol=cut, rank=rank)
-    U = P @ scipy.linalg.solve_triangular(T, W[:, :k], check_finite=False)
-    return U, s[:k], Vh[:k].conj().T
+    U = P @ scipy.linalg.solve_triangular(T, Wh[:k].conj().T, check_finite=False)
+    return U, s[:k], V[:, :k]

@@ -223,12 +223,14 @@ def randomized_svd(X, rank, *, rng, oversample, n_iter, backend, dtype, resolve_
 
 @dataclass(frozen=True)
 class SelectionSketch:
-    """What :func:`selection_sketch` read from X.
+    r"""What :func:`selection_sketch` read from X.
 
     ``Y`` (n x l, host, in ``precision``: single precision when the rounding check
     accepted it) spans the dominant column space; ``U, s,
     V`` are the triplets of a randomized SVD when power iterations ran (else None);
-    ``precision`` is the dtype the first product was formed in; ``iterations`` the
+    ``precision`` is the dtype the first product was formed in; ``rounding`` the
+    measured size of ``Y``'s rounding, :math:`\|Y - X\Omega\|_F` (0 when ``Y`` is in
+    X's precision): directions of ``Y`` below it are not resolved; ``iterations`` the
     power iterations; ``passes`` the passes over X (the scan counted once with the
     product it was fused with).
     """
@@ -240,6 +242,7 @@ class SelectionSketch:
     precision: Any
     iterations: int
     passes: int
+    rounding: float = 0.0
 
 
 def _gram_singular_values(Y):
@@ -306,14 +309,17 @@ def selection_sketch(X, size, rank, *, rng, backend, dtype, check_finite):
     Omega_host = backend.to_numpy(Omega)
     r_check = size if rank is None else min(rank, size)
     s_host = None
+    rounding = 0.0
     if low != dtype and Y is not None:
         usable = fro2 is not None and LOWER_NORM_RANGE[0] <= math.sqrt(fro2) <= LOWER_NORM_RANGE[1]
         usable = usable and bool(np.isfinite(Y).all())
         if usable:
             s_host = _gram_singular_values(Y.astype(dtype))
-            usable = _rounding_of(X, Y, Omega_host, backend, dtype, rng) <= ROUNDING_FRACTION * s_host[r_check - 1]
+            rounding = _rounding_of(X, Y, Omega_host, backend, dtype, rng)
+            usable = rounding <= ROUNDING_FRACTION * s_host[r_check - 1]
         if not usable:
             Y = s_host = None
+            rounding = 0.0
     precision = low if Y is not None else dtype
     if Y is None:  # the product in X's precision, with the same Omega
         Y = backend.to_numpy(backend.matmat(backend.astype(X, dtype), backend.asarray(Omega_host.astype(dtype))))
@@ -331,7 +337,10 @@ def selection_sketch(X, size, rank, *, rng, backend, dtype, check_finite):
             U, s, V = backend.to_numpy(Ub), backend.to_numpy(sb), backend.to_numpy(Vb)
             Y = U * s[None, :].astype(U.dtype)
             passes += 2 * iterations + 1
-    return SelectionSketch(Y=Y, U=U, s=s, V=V, precision=np.dtype(precision), iterations=iterations, passes=passes)
+    if U is not None:
+        rounding = 0.0  # (Y is then U S from iterations in X's precision)
+    return SelectionSketch(Y=Y, U=U, s=s, V=V, precision=np.dtype(precision), iterations=iterations, passes=passes,
+                           rounding=rounding)
 
 
 def svd_from_row_id(P, Z, rank=None, tol=None):

@@ -69,6 +69,9 @@ __all__ = [
     "maxvol_indices",
 ]
 
+# The volume extension refreshes in single precision when its rounding is below this
+# (absolute, on gains 1 + nu >= 1).
+_LOW_REFRESH = 1e-4
 # Most swaps of square maxvol.
 _MAXVOL_MAX_ITER = 200
 # The candidate pool of the volume extension: the rows still to add times this, at
@@ -321,7 +324,7 @@ def deim_indices(B, k):
     return _deim(B, k)
 
 
-def _lu_row_id(B, dtype=None):
+def _lu_row_id(B, dtype=None, floor=0.0):
     r"""Row pivots of ``B`` (m x r, m >= r) by LU with partial pivoting, and the
     interpolation matrix.
 
@@ -331,12 +334,15 @@ def _lu_row_id(B, dtype=None):
     ``q`` stops before the first pivot that is zero to rounding. With ``dtype`` wider
     than ``B``'s (a single-precision sketch of double-precision data), the pivots are
     found in ``B``'s precision and ``C`` is formed in ``dtype`` (:func:`_interpolation`).
+    ``floor`` is the size of ``B``'s own error (the rounding of a single-precision
+    sketch, say): pivots at or below it are noise, and ``q`` stops before them too.
     """
     m, r = B.shape
     lu, perm = _lu_modulus(B) if B.dtype.kind == "c" else _lu_lapack(B)
     diag = np.abs(np.diagonal(lu))
     eps = np.finfo(lu.dtype if dtype is None else dtype).eps
-    small = np.flatnonzero(diag <= max(m, r) * eps * (float(diag.max()) if diag.size else 0.0))
+    cut = max(max(m, r) * eps * (float(diag.max()) if diag.size else 0.0), float(floor))
+    small = np.flatnonzero(diag <= cut)
     q = int(small[0]) if small.size else r
     if dtype is not None and np.dtype(dtype) != lu.dtype:
         return perm[:r], _interpolation(B, perm[:q], dtype), q
@@ -393,21 +399,21 @@ def _lu_modulus(B):
     return A, perm
 
 
-def _cpqr_row_id(Y, dtype=None):
+def _cpqr_row_id(Y, dtype=None, floor=0.0):
     r"""Row pivots of the tall ``Y`` (m x l) by a column-pivoted QR of :math:`Y^H`, and
     the interpolation matrix.
 
     :math:`Y^H \Pi = Q [R_{11}\ R_{12}]` gives the row ID
     :math:`Y_{\pi_2} = (R_{11}^{-1} R_{12})^H Y_{\pi_1}` (as in scipy's
     ``interp_decomp``); the rank ``q`` stops before the first diagonal entry of ``R``
-    below ``max(m, l) eps`` relative. Returns ``(order, C, q)`` as :func:`_lu_row_id`,
-    with ``dtype`` as there.
+    below ``max(m, l) eps`` relative (and at or below ``floor``). Returns
+    ``(order, C, q)`` as :func:`_lu_row_id`, with ``dtype`` and ``floor`` as there.
     """
     m, l = Y.shape
     R, piv = scipy.linalg.qr(Y.conj().T, mode="r", pivoting=True, check_finite=False)
     diag = np.abs(np.diagonal(R))
     eps = np.finfo(R.dtype if dtype is None else dtype).eps
-    cut = max(m, l) * eps * (float(diag[0]) if diag.size else 0.0)
+    cut = max(max(m, l) * eps * (float(diag[0]) if diag.size else 0.0), float(floor))
     q = int(np.count_nonzero(diag > cut)) if diag.size and diag[0] > 0 else 0
     if dtype is not None and np.dtype(dtype) != R.dtype:
         return piv[: min(m, l)], _interpolation(Y, piv[:q], dtype), q
@@ -588,9 +594,12 @@ def _extend_by_volume(C, chosen, k):
         K = np.linalg.pinv(CI.conj().T @ CI, hermitian=True)
         nu = np.real(np.sum((C @ K) * C.conj(), axis=1))
     pending = []  # the updates u = w / sqrt(1 + nu_i) not yet applied to nu
-    # the refresh GEMM in single precision (twice as fast; its rounding, 1e-7 of each
-    # decrement, can only exchange rows whose volume gains agree to that precision)
-    low = C.astype(np.complex64 if C.dtype.kind == "c" else np.float32)
+    # the refresh GEMM in single precision where that is harmless (twice as fast): its
+    # rounding, about q eps_32 nu_j on row j, must stay far below the gains 1 + nu_j
+    # compare, which fails for a C with large entries (an ill-conditioned row ID)
+    single = np.complex64 if C.dtype.kind == "c" else np.float32
+    nu_max = float(np.max(nu, initial=0.0))
+    low = C.astype(single) if nu_max * C.shape[1] * np.finfo(single).eps <= _LOW_REFRESH else C
     while len(chosen) < k:
         if pending:  # bring every row up to date: nu_j -= sum_t |c_j u_t|^2, one GEMM
             D = low @ np.stack(pending, axis=1).astype(low.dtype)

@@ -78,10 +78,11 @@ def _sketches(X, backend):
     return backend.multiplies and not _exact_basis_ok(X)
 
 
-def _row_id(Y, pivots=None, dtype=None):
+def _row_id(Y, pivots=None, dtype=None, floor=0.0):
     """``(order, P, q)``: pivots of the tall ``Y`` and the interpolation matrix (in
-    ``dtype``), by ``pivots`` (``"qr"`` or ``"lu"``; default :data:`SKETCH_PIVOTS`)."""
-    return (_cpqr_row_id if (pivots or SKETCH_PIVOTS) == "qr" else _lu_row_id)(Y, dtype)
+    ``dtype``), by ``pivots`` (``"qr"`` or ``"lu"``; default :data:`SKETCH_PIVOTS`);
+    ``q`` counts the pivots above ``Y``'s own error ``floor``."""
+    return (_cpqr_row_id if (pivots or SKETCH_PIVOTS) == "qr" else _lu_row_id)(Y, dtype, floor)
 
 
 def _pick(P, order, q, k):
@@ -115,7 +116,8 @@ class _Sketched:
         l = self.sketch.Y.shape[1]
         with single_threaded_blas(flops=8.0 * (n + d) * l * l):
             # pivots in the sketch's precision, the interpolation matrix in X's
-            self.row_order, self.P, self.q = _row_id(self.sketch.Y, self.pivots, np.dtype(self.dtype))
+            self.row_order, self.P, self.q = _row_id(self.sketch.Y, self.pivots, np.dtype(self.dtype),
+                                                     self.sketch.rounding)
             yield self
 
     def Z(self):
@@ -133,7 +135,10 @@ class _Sketched:
         # the column sketch's counterpart: V S after power iterations, else the rows read
         A = sk.V * sk.s[None, :].astype(sk.V.dtype) if sk.V is not None else self.Z().conj().T
         # pivoted in the precision the sketch was good enough in, interpolated in X's
-        order, P, q = _row_id(A.astype(sk.precision, copy=False), None, np.dtype(self.dtype))
+        low = A.astype(sk.precision, copy=False)
+        # the cast's own rounding (at most eps/2 of each entry) is the floor of its pivots
+        floor = 0.0 if low.dtype == A.dtype else float(np.finfo(low.dtype).eps) * float(np.linalg.norm(A))
+        order, P, q = _row_id(low, None, np.dtype(self.dtype), floor)
         return _pick(P, order, q, k)
 
     def basis(self, r, tol):

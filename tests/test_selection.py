@@ -210,3 +210,26 @@ def test_incoherence_and_the_core_share_the_subspace_iteration():
 
 def test_every_rule_is_known():
     assert set(RULES) | {"uniform"} == set(SAMPLINGS)
+
+
+def test_single_precision_sketch_pivots_stop_at_its_rounding():
+    # rank 50 (singular values 1 .. 1e-2) under noise 1e-6: the sketch's last 10 of 60
+    # directions are below its single-precision rounding. Pivoting them gave a row ID
+    # with coefficients ~1e5 (an ill-conditioned interpolation) and NaN gains in the
+    # volume extension; they stop at the measured rounding instead.
+    import warnings
+
+    from skeleton._backends import backend_for
+    from skeleton.matrices import noise
+
+    X = low_rank(3000, 2000, 50, singular_values=np.geomspace(1, 1e-2, 50), rng=0)
+    X = X + noise(X.shape, 1e-6, rng=1)
+    sk = selection._Sketched(X, 600, 50, np.random.default_rng(0), backend_for(X), np.dtype(np.float64), True,
+                             pivots="qr")
+    with sk.dense_work():
+        assert sk.sketch.precision == np.float32 and sk.sketch.rounding > 0
+        assert sk.q == 50 and np.abs(sk.P).max() < 1e3
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no invalid value in the volume updates
+            rows = sk.rows(600)
+    assert rows.size == 600 == np.unique(rows).size

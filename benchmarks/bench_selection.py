@@ -71,7 +71,8 @@ def load_before(path):
     """The ``skeleton`` package of the checkout ``path`` as a renamed copy
     (``skeleton_before``), importable beside the current one."""
     tmp = Path(tempfile.mkdtemp(prefix="skeleton_before_"))
-    shutil.copytree(Path(path) / "skeleton", tmp / "skeleton_before")
+    # (without __pycache__: numba caches there refer to the original module names)
+    shutil.copytree(Path(path) / "skeleton", tmp / "skeleton_before", ignore=shutil.ignore_patterns("__pycache__"))
     sys.path.insert(0, str(tmp))
     return importlib.import_module("skeleton_before")
 

@@ -103,6 +103,18 @@ def _plain(B):
     return np.asarray(B) if isinstance(B, np.matrix) else B
 
 
+def _fitting(B, axis, size, mine, theirs):
+    """The operand ``B`` as a plain array, checked to be 1-D or 2-D with ``size`` along
+    ``axis`` (the approximation's ``size`` ``mine`` meet ``B``'s ``theirs``)."""
+    B = _plain(B)
+    if B.ndim not in (1, 2) or B.shape[axis] != size:
+        raise ValueError(
+            f"operand of shape {tuple(B.shape)} does not fit: the approximation has "
+            f"{size} {mine} (a 1-D or 2-D operand with {size} {theirs} is needed)"
+        )
+    return B
+
+
 def _is_operand(B):
     """An array-like operand of ``@`` (anything else makes ``@`` raise TypeError)."""
     return hasattr(B, "shape") and hasattr(B, "ndim") and hasattr(B, "dtype")
@@ -317,12 +329,7 @@ class SkeletonApprox:
         """
         if not _is_operand(other):
             return NotImplemented
-        other = _plain(other)
-        if other.ndim not in (1, 2) or other.shape[0] != self.shape[1]:
-            raise ValueError(
-                f"operand of shape {tuple(other.shape)} does not fit: the approximation has "
-                f"{self.shape[1]} columns (a 1-D or 2-D operand with {self.shape[1]} rows is needed)"
-            )
+        other = _fitting(other, 0, self.shape[1], "columns", "rows")
         A, B, M = self._abm()
         out = M @ other
         if B is not None:
@@ -358,12 +365,7 @@ class SkeletonApprox:
         """
         if not _is_operand(other):
             return NotImplemented
-        other = _plain(other)
-        if other.ndim not in (1, 2) or other.shape[-1] != self.shape[0]:
-            raise ValueError(
-                f"operand of shape {tuple(other.shape)} does not fit: the approximation has "
-                f"{self.shape[0]} rows (a 1-D or 2-D operand with {self.shape[0]} columns is needed)"
-            )
+        other = _fitting(other, -1, self.shape[0], "rows", "columns")
         A, B, M = self._abm()
         out = other @ A
         if B is not None:

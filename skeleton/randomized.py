@@ -248,9 +248,13 @@ class SelectionSketch:
 def _gram_singular_values(Y):
     """Singular values of the tall ``Y`` from its Gram matrix (accurate relative to
     ``s_max`` to about ``sqrt(eps)``, enough for the decisions they feed)."""
-    G = Y.conj().T @ Y
-    ev = np.linalg.eigvalsh(G)[::-1]
-    return np.sqrt(np.clip(ev.real, 0.0, None))
+    # at unit scale first (a power of two, exact): the squares of entries beyond about
+    # 1e+-154 would over- or underflow in the Gram matrix
+    top = float(np.max(np.abs(Y), initial=0.0))
+    e = math.frexp(top)[1] if 0.0 < top < math.inf else 0
+    Ys = Y * math.ldexp(1.0, -e) if e else Y
+    ev = np.linalg.eigvalsh(Ys.conj().T @ Ys)[::-1]
+    return np.sqrt(np.clip(ev.real, 0.0, None)) * math.ldexp(1.0, e)
 
 
 def _rounding_of(X, Y_low, Omega, backend, dtype, rng):

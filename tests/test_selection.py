@@ -233,3 +233,19 @@ def test_single_precision_sketch_pivots_stop_at_its_rounding():
             warnings.simplefilter("error")  # no invalid value in the volume updates
             rows = sk.rows(600)
     assert rows.size == 600 == np.unique(rows).size
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_sketched_selection_at_extreme_scales(scale):
+    # the sketch's Gram matrix is formed at unit scale: at 1e+200 its entries overflowed
+    import warnings
+
+    from skeleton.matrices import noise
+
+    X = low_rank(3000, 2000, 50, singular_values=np.geomspace(1, 1e-2, 50), rng=0)
+    X = X + noise(X.shape, 1e-6, rng=1)
+    ref = skeleton_approx(X, 50, n_rows=300, n_cols=300, sampling="pivoted_qr", rng=0).error(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = skeleton_approx(X * scale, 50, n_rows=300, n_cols=300, sampling="pivoted_qr", rng=0).error(X * scale)
+    assert got <= 1.5 * ref and ref < 1e-4

@@ -171,6 +171,12 @@ class Backend:
         when ``check_finite``, whether all of ``X`` is finite (``C``, ``R`` are
         ``None`` when it is not).  Backends that can, do it in one pass over ``X``.
         """
+        if not self.scan_reads_all:  # X is not scanned: the entries read are checked
+            C, R = self.take(X, None, cols, dtype), self.take(X, rows, None, dtype)
+            xp = namespace_of(C)
+            if check_finite and not (bool(xp.all(xp.isfinite(C))) and bool(xp.all(xp.isfinite(R)))):
+                return None, None, False
+            return C, R, True
         if check_finite and not self.all_finite(X):
             return None, None, False
         return self.take(X, None, cols, dtype), self.take(X, rows, None, dtype), True

@@ -61,12 +61,15 @@ class NumpyBackend(Backend):
         return gather(X, rows, cols, dtype)
 
     def scan_take(self, X, rows, cols, dtype, check_finite=True):
+        if not self.scan_reads_all:  # (an oracle or operator built on this backend)
+            return Backend.scan_take(self, X, rows, cols, dtype, check_finite)
         from .._compiled.scan import scan_gather
 
         return scan_gather(X, rows, cols, dtype, check_finite)
 
     def scan_take_norms(self, X, rows, cols, dtype, check_finite=True):
-        if type(self).scan_take is not NumpyBackend.scan_take:  # a subclass reads X its own way
+        if type(self).scan_take is not NumpyBackend.scan_take or not self.scan_reads_all:
+            # a subclass reads X its own way
             return Backend.scan_take_norms(self, X, rows, cols, dtype, check_finite)
         from .._compiled.scan import scan_gather
 

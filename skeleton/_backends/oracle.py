@@ -102,13 +102,6 @@ class OracleBackend(NumpyBackend):
     def scan_sketch(self, X, Omega):
         _refuse("incoherence")
 
-    def scan_take(self, X, rows, cols, dtype, check_finite=True):
-        C = self.take(X, None, cols, dtype)
-        R = self.take(X, rows, None, dtype)
-        if check_finite and not (np.isfinite(C).all() and np.isfinite(R).all()):
-            return None, None, False
-        return C, R, True
-
     def astype(self, a, dtype):
         _refuse("this option (sampling='leverage'/'deim'/'maxvol', core='optimal', mu='estimate', incoherence)")
 

@@ -170,13 +170,6 @@ class OperatorBackend(NumpyBackend):
     def sum_squares(self, X):
         return None
 
-    def scan_take(self, X, rows, cols, dtype, check_finite=True):
-        C = self.take(X, None, cols, dtype)
-        R = self.take(X, rows, None, dtype)
-        if check_finite and not (np.isfinite(C).all() and np.isfinite(R).all()):
-            return None, None, False
-        return C, R, True
-
     def scan_sketch(self, X, Omega):
         return True, None, self.matmat(X, Omega)
 

@@ -28,9 +28,11 @@ writes ``DIR/selection.md`` and ``DIR/selection.json`` (``selection_quick.*`` wi
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -114,6 +116,58 @@ def methods_for(X, before=None):
     if before is not None:
         out[f"uniform before issue 14, k={KS[0]}"] = before_uniform(KS[0])
     return out
+
+
+def paired_uniform(X, before, repeats, pause):
+    """Uniform at k = KS[0], now against ``before``, in three orders: alternating
+    back to back, alternating with ``pause`` s idle before each call, and each alone
+    (the harness above runs every method in between, which moves both figures)."""
+    from skeleton import skeleton_approx
+
+    k = KS[0]
+    calls = {
+        "after": lambda: skeleton_approx(X, RANK, n_rows=k, n_cols=k, sampling="uniform", rng=0, check_finite=True),
+        "before": lambda: before.skeleton_approx(X, n_rows=k, n_cols=k, rank=RANK, sampling="uniform", rng=0,
+                                                 check_finite=True),
+    }
+    for f in (*calls.values(), *calls.values()):  # warm-up (numba, caches, allocator)
+        f()
+
+    def clock(f, idle):
+        time.sleep(idle)
+        t0 = time.perf_counter()
+        f()
+        return time.perf_counter() - t0
+
+    out = {}
+    for order, idle in (("alternating", 0.0), ("alternating, idle", pause)):
+        ts = {name: [] for name in calls}
+        for _ in range(repeats):
+            for name, f in calls.items():
+                ts[name].append(clock(f, idle))
+        out[order] = {name: float(np.median(v)) for name, v in ts.items()}
+    out["alone"] = {name: float(np.median([clock(f, 0.0) for _ in range(repeats)])) for name, f in calls.items()}
+    return out
+
+
+def paired_report(res):
+    m = res["machine"]
+    timeout = res.get("openblas_thread_timeout")
+    title = "# Uniform sampling before and after issue 14 (paired)"
+    title += f", OpenBLAS threads sleeping at once (OPENBLAS_THREAD_TIMEOUT={timeout})" if timeout else ""
+    lines = [title, "",
+             f"Command: `{res['command']}`. Machine: {m['cpu']}, {m['logical_cores']} logical cores; "
+             f"{res['threads']} threads. Noisy rank-50 problem, {res['n']} x {res['d']}, "
+             f"`skeleton_approx(X, 50, n_rows={KS[0]}, n_cols={KS[0]}, sampling='uniform', check_finite=True)` "
+             "against the same call of the code before issue 14 (its signature), in one process; median of "
+             f"{res['paired_repeats']} calls each. 1-min load average before/after: {res['load_before']:.2f} / "
+             f"{res['load_after']:.2f}.", "",
+             "| layout | order | before [s] | after [s] | after / before |", "|---|---|---|---|---|"]
+    for lay in res["paired"]:
+        for order, t in lay["times"].items():
+            lines.append(f"| {lay['layout']} | {order} | {t['before']:.4f} | {t['after']:.4f} | "
+                         f"{t['after'] / t['before']:.2f} |")
+    return lines
 
 
 def bench_layout(name, X, repeats, before):
@@ -210,7 +264,11 @@ def main(argv=None):
     ap = base_parser(__doc__.splitlines()[0], threads=2)
     ap.add_argument("--before", default=None, help="checkout of the code before issue 14 (its uniform rule is timed)")
     ap.add_argument("--layouts", nargs="*", default=None, help="only these layouts (e.g. 'tall, C')")
+    ap.add_argument("--paired", action="store_true",
+                    help="with --before: only uniform, now against before, paired (uniform_before_after.*)")
     args = ap.parse_args(argv)
+    if args.paired and not args.before:
+        ap.error("--paired needs --before")
     import numba
     import sklearn
     import threadpoolctl
@@ -229,8 +287,25 @@ def main(argv=None):
         for name, make in layouts(X):
             if args.layouts and name not in args.layouts:
                 continue
+            if args.paired:
+                res["paired_repeats"] = max(repeats, 9)
+                res.setdefault("paired", []).append(
+                    {"layout": name, "times": paired_uniform(make(), before, res["paired_repeats"], PAUSE_S)})
+                continue
             res["layouts"].append(bench_layout(name, make(), repeats, before))
     res["load_after"] = load_average()
+    if args.paired:
+        res["command"] += " --before CHECKOUT --paired"
+        stem = "uniform_before_after"
+        timeout = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
+        if timeout:  # OpenBLAS threads that sleep at once: the orders no longer differ
+            res["command"] = f"OPENBLAS_THREAD_TIMEOUT={timeout} " + res["command"]
+            stem += f"_openblas_timeout{timeout}"
+            res["openblas_thread_timeout"] = timeout
+        if args.layouts:
+            res["command"] += " --layouts " + " ".join(f"'{x}'" for x in args.layouts)
+        write_report(args.out, stem, res, paired_report(res))
+        return res
     res["summary"] = summarize(res["layouts"])
     write_report(args.out, "selection_quick" if args.quick else "selection", res, report(res))
     return res

@@ -19,6 +19,11 @@ import platform
 import statistics
 import time
 
+try:  # (POSIX only: the system CPU time of each timed call)
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None
+
 # numba's OpenMP threads spin after parallel regions and starve OpenBLAS on machines with few cores
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -81,7 +86,10 @@ def timed(methods, repeats, *, warmup=True, pause=0.0, prepare=None):
     in order. Before each timed call, and outside the timed window, ``prepare(name)``
     runs if given (to set that method's thread count, say) and the process idles
     ``pause`` seconds (BLAS threads left spinning by the previous call then no longer
-    slow the next one). Returns ``{name: {"median_s", "min_s", "all_s", "warmup"}}``.
+    slow the next one). Returns ``{name: {"median_s", "min_s", "all_s", "warmup",
+    "sys_median_s"}}``; the last is the process's kernel (system) CPU time per call, where
+    the platform reports it (``resource``; None elsewhere): page faults on fresh memory
+    show up there, and on a virtual machine they can dominate a memory-bound call.
     """
     if warmup:
         for k, f in methods.items():
@@ -89,16 +97,20 @@ def timed(methods, repeats, *, warmup=True, pause=0.0, prepare=None):
                 prepare(k)
             f()
     ts = {k: [] for k in methods}
+    sys_s = {k: [] for k in methods}
     for _ in range(repeats):
         for k, f in methods.items():
             if prepare is not None:
                 prepare(k)
             if pause:
                 time.sleep(pause)
+            r0 = resource.getrusage(resource.RUSAGE_SELF).ru_stime if resource else 0.0
             t0 = time.perf_counter()
             f()
             ts[k].append(time.perf_counter() - t0)
-    return {k: {"median_s": statistics.median(v), "min_s": min(v), "all_s": v, "warmup": warmup} for k, v in ts.items()}
+            sys_s[k].append((resource.getrusage(resource.RUSAGE_SELF).ru_stime if resource else 0.0) - r0)
+    return {k: {"median_s": statistics.median(v), "min_s": min(v), "all_s": v, "warmup": warmup,
+                "sys_median_s": statistics.median(sys_s[k]) if resource else None} for k, v in ts.items()}
 
 
 def base_parser(description, *, quick_help="small sizes, few repeats", repeats=None, threads=None,

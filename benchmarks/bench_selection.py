@@ -47,6 +47,8 @@ GOAL_ERROR = 1.1  # ... at k = 600 within 1.1x of its Frobenius error
 GOAL_READS = 2.0  # uniform at k = 600: <= 2 reads of X (X.sum())
 RSVD = "randomized_svd (n_iter=2)"
 READ = "X.sum() (one read)"
+# NumPy's own gather of a uniform sample: the least any rule returning C and R does
+GATHER = "X[:, J] and X[I, :] (NumPy)"
 
 
 def layouts(X):
@@ -108,7 +110,10 @@ def methods_for(X, before=None):
 
         return f
 
-    out = {RSVD: rsvd, READ: lambda: (X.sum(), None)[1]}
+    sample = np.random.default_rng(0)
+    I = np.sort(sample.choice(X.shape[0], KS[0], replace=False))
+    J = np.sort(sample.choice(X.shape[1], KS[0], replace=False))
+    out = {RSVD: rsvd, READ: lambda: (X.sum(), None)[1], GATHER: lambda: (X[:, J], X[I, :], None)[-1]}
     for k in KS:
         for name in RULES:
             out[f"{name}, k={k}"] = rule(name, k)
@@ -189,10 +194,11 @@ def summarize(rows):
         t, e = r["timings"], r["errors"]
         base_t, base_e, read = t[RSVD]["median_s"], e[RSVD], t[READ]["median_s"]
         for m in t:
-            if m in (RSVD, READ):
+            if m in (RSVD, READ, GATHER):
                 continue
             speed = base_t / t[m]["median_s"]
             goals.append({"layout": r["layout"], "method": m, "time_s": t[m]["median_s"], "speedup": speed,
+                          "sys_s": t[m].get("sys_median_s"),
                           "error": e[m], "error_ratio": e[m] / base_e, "reads": t[m]["median_s"] / read})
     return goals
 
@@ -216,20 +222,27 @@ def report(res):
         f"{PAUSE_S} s idle. Speed-up: time of `randomized_svd(X, {RANK}, n_iter=2)` / time of the rule (goal >= "
         f"{GOAL_SPEEDUP:g}); error ratio: relative Frobenius error / randomized_svd's (goal <= {GOAL_ERROR:g} at "
         f"k = {KS[0]}; reported at k = {KS[1]}); reads: time / time of X.sum() (goal <= {GOAL_READS:g} for "
-        f"uniform at k = {KS[0]}).",
+        f"uniform at k = {KS[0]}). System time: the process's kernel CPU time during the call (median), "
+        "mostly page faults on the fresh memory of C and R; on this virtual machine it varies with what ran "
+        "before (memory the previous call freed returns to the host), and moves from method to method "
+        "between runs.",
         "",
     ]
     for r in res["layouts"]:
         t, e = r["timings"], r["errors"]
         lines += [f"## {r['layout']} ({r['shape'][0]} x {r['shape'][1]})", "",
                   f"randomized_svd: {t[RSVD]['median_s']:.3f} s, Frobenius error {e[RSVD]:.3e}; "
-                  f"X.sum(): {t[READ]['median_s']:.4f} s.", "",
-                  "| method | time [s] | speed-up vs randomized_svd | Frobenius error | error ratio | reads of X |",
-                  "|---|---|---|---|---|---|"]
+                  f"X.sum(): {t[READ]['median_s']:.4f} s; NumPy's `X[:, J]`, `X[I, :]` for {KS[0]} uniform "
+                  f"rows and columns (no check, no core): {t[GATHER]['median_s']:.4f} s "
+                  f"({t[GATHER]['median_s'] / t[READ]['median_s']:.2f} reads).", "",
+                  "| method | time [s] | of which system [s] | speed-up vs randomized_svd | Frobenius error "
+                  "| error ratio | reads of X |",
+                  "|---|---|---|---|---|---|---|"]
         for g in res["summary"]:
             if g["layout"] != r["layout"]:
                 continue
-            lines.append(f"| {g['method']} | {g['time_s']:.3f} | {g['speedup']:.1f} | {g['error']:.3e} | "
+            sys_s = "-" if g.get("sys_s") is None else f"{g['sys_s']:.3f}"
+            lines.append(f"| {g['method']} | {g['time_s']:.3f} | {sys_s} | {g['speedup']:.1f} | {g['error']:.3e} | "
                          f"{g['error_ratio']:.3f} | {g['reads']:.2f} |")
         lines.append("")
     lines += ["## Goals", "", "| goal | worst over layouts | target | met |", "|---|---|---|---|"]

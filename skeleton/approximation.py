@@ -289,9 +289,8 @@ class SkeletonApprox:
         rows = check_entry_indices(rows, self.shape[0], "rows")
         cols = check_entry_indices(cols, self.shape[1], "cols")
         A, B, M = self._abm()
-        xp = backend_for(A).xp
-        Ar = xp.take(A, backend_for(A).asarray(rows), axis=0)
-        Mc = xp.take(M, backend_for(M).asarray(cols), axis=1)
+        Ar = backend_for(A).pick(A, rows, 0)
+        Mc = backend_for(M).pick(M, cols, 1)
         if B is None:
             return Ar @ Mc
         return (Ar @ B) @ Mc if Ar.shape[0] <= Mc.shape[1] else Ar @ (B @ Mc)

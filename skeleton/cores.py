@@ -223,9 +223,8 @@ def _interpolative(C, R, row_idx, Uk, backend):
     """
     xp = backend.xp
     eps = _eps(C.dtype)
-    idx = backend.asarray(row_idx)
     Q, T = backend.qr(C)
-    G, cond, kept = _pinv_rel(xp.take(Q, idx, axis=0), backend)
+    G, cond, kept = _pinv_rel(backend.pick(Q, row_idx, 0), backend)
     if cond * _TRY_TRUNCATION < 1.0:
         # Rounding in G @ R grows like eps / cond.  Dropping the directions that C
         # holds only to rounding (below eps ||C||) may condition Q_I better, at the
@@ -235,7 +234,7 @@ def _interpolative(C, R, row_idx, Uk, backend):
         q = max(1, int(np.count_nonzero(sT > eps * sT[0])))
         if q < C.shape[1]:
             Qq = Q @ Ut[:, :q]
-            Gq, cond_q, kept_q = _pinv_rel(xp.take(Qq, idx, axis=0), backend)
+            Gq, cond_q, kept_q = _pinv_rel(backend.pick(Qq, row_idx, 0), backend)
             if cond_q > 0 and math.sqrt(C.shape[1] - q + 1) / cond_q < 1.0 / max(cond, 1e-300):
                 Q, G, kept = Qq, Gq, kept_q
     if Uk is None:
@@ -325,7 +324,7 @@ def _intersection_core(core, C, R, row_idx, rank, tol, norms):
     # from here on only the small factors are read: their own backend does the math
     backend = backend_for(C)
     xp = backend.xp
-    W = xp.take(C, backend.asarray(row_idx), axis=0)  # X[I, J], taken from C: no re-read
+    W = backend.pick(C, row_idx, 0)  # X[I, J], taken from C: no re-read
     Uk, s_host, Vhk, k = _svd_of_intersection(W, core, rank, tol, backend)
     if k == 0:
         U = xp.zeros((C.shape[1], R.shape[0]), dtype=dtype)

@@ -151,6 +151,11 @@ class Backend:
             return xp.conj(self.materialize(xp.conj(M).T @ X)).T
         return self.materialize(M.T @ X).T
 
+    def pick(self, A, idx, axis):
+        """``A``'s rows (``axis=0``) or columns (``axis=1``) at ``idx``, for a dense ``A``
+        of this backend (a factor, not the input: nothing is validated or scanned)."""
+        return self.xp.take(A, self.asarray(idx), axis=axis)
+
     def take(self, X, rows=None, cols=None, dtype=None):
         """``X[rows][:, cols]`` as a new array in ``dtype``; ``None`` means all.
 

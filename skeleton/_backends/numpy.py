@@ -55,6 +55,11 @@ class NumpyBackend(Backend):
         finite = self.all_finite(X)  # NaN/inf entries, or only an overflowing sum
         return finite, fro2, Y if finite else None
 
+    def pick(self, A, idx, axis):
+        # indexing, not numpy.take: take first copies a Fortran-ordered A whole
+        idx = np.asarray(idx, dtype=np.intp)
+        return A[idx] if axis == 0 else A[:, idx]
+
     def take(self, X, rows=None, cols=None, dtype=None):
         from .._compiled.scan import gather
 

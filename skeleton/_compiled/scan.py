@@ -212,8 +212,9 @@ def gather(X, rows=None, cols=None, dtype=None):
 
 
 def scan_gather(X, rows, cols, dtype, check_finite=True, sums=False):
-    """``(C, R, finite)``: ``C = X[:, cols]``, ``R = X[rows, :]`` (C-ordered, in
-    ``dtype``) and whether ``X`` is all finite, from one pass over ``X``.
+    """``(C, R, finite)``: ``C = X[:, cols]``, ``R = X[rows, :]`` (in ``dtype``; in
+    X's memory order where the fused kernel runs, else C-ordered) and whether ``X`` is
+    all finite, from one pass over ``X``.
 
     With ``check_finite=False`` only the sampled entries are read (``finite`` is then
     ``True``). A C- or Fortran-contiguous float/complex ``X`` whose dtype is ``dtype``
@@ -230,8 +231,12 @@ def scan_gather(X, rows, cols, dtype, check_finite=True, sums=False):
     dtype = np.dtype(dtype)
     big = base.size >= _NUMBA_MIN_ENTRIES and _plain(X)
     if big and base.dtype == dtype and (_numba_ok(base) or _numba_ok(base.T)):
-        C = np.empty((n, cols.size), dtype=dtype)
-        R = np.empty((rows.size, d), dtype=dtype)
+        # C and R in X's own order, so that the kernel writes each row it reads
+        # contiguously (into a C-ordered C, a Fortran X's columns would land with a
+        # stride of k entries, one cache line per entry)
+        order = "C" if _numba_ok(base) else "F"
+        C = np.empty((n, cols.size), dtype=dtype, order=order)
+        R = np.empty((rows.size, d), dtype=dtype, order=order)
         if _numba_ok(base):
             row_pos = np.full(n, -1, dtype=np.intp)
             row_pos[rows] = np.arange(rows.size)

@@ -222,7 +222,7 @@ def report(res):
         f"{PAUSE_S} s idle. Speed-up: time of `randomized_svd(X, {RANK}, n_iter=2)` / time of the rule (goal >= "
         f"{GOAL_SPEEDUP:g}); error ratio: relative Frobenius error / randomized_svd's (goal <= {GOAL_ERROR:g} at "
         f"k = {KS[0]}; reported at k = {KS[1]}); reads: time / time of X.sum() (goal <= {GOAL_READS:g} for "
-        f"uniform at k = {KS[0]}). System time: the process's kernel CPU time during the call (median), "
+        f"uniform at k = {KS[0]}). System: the part of the time that was the process's kernel CPU time (median), "
         "mostly page faults on the fresh memory of C and R; on this virtual machine it varies with what ran "
         "before (memory the previous call freed returns to the host), and moves from method to method "
         "between runs.",
@@ -235,8 +235,7 @@ def report(res):
                   f"X.sum(): {t[READ]['median_s']:.4f} s; NumPy's `X[:, J]`, `X[I, :]` for {KS[0]} uniform "
                   f"rows and columns (no check, no core): {t[GATHER]['median_s']:.4f} s "
                   f"({t[GATHER]['median_s'] / t[READ]['median_s']:.2f} reads).", "",
-                  "| method | time [s] | of which system [s] | speed-up vs randomized_svd | Frobenius error "
-                  "| error ratio | reads of X |",
+                  "| method | time [s] | system [s] | speed-up | Frobenius error | error ratio | reads of X |",
                   "|---|---|---|---|---|---|---|"]
         for g in res["summary"]:
             if g["layout"] != r["layout"]:

@@ -46,9 +46,10 @@ the last two estimates to the target; the last step is then bisected (to within 
 32nd with probes, a 16th with held-out entries).  The longer side gets 1.25 times the
 shorter side's samples (:data:`OVERSAMPLE`): the rank of the approximation is the
 shorter count, and row oversampling is what makes the C/R-only cores accurate (Park &
-Nakatsukasa 2024).  The bound costs samples: with 64 probes over the ~25 tests the
-union bound covers for a few hundred columns it is 1.40 times the estimate (1.65 with 32), so the count stops where
-the true error is about ``rtol / 1.4``.  Counts are capped by ``n_rows`` / ``n_cols``
+Nakatsukasa 2024).  The bound costs samples: with 64 probes, over the ~25 tests the
+union bound covers for a few hundred columns, it is 1.40 times the estimate (32 probes
+would give 1.65), so the count stops where the true error is about ``rtol / 1.4``.
+Counts are capped by ``n_rows`` / ``n_cols``
 (default: all); a tolerance that the cap, or a ``rank`` truncation, does not allow
 ends with a RuntimeWarning and the best approximation found, with its estimate.
 
@@ -81,7 +82,7 @@ __all__ = ["CONFIDENCE", "N_PROBES"]
 
 CONFIDENCE = 0.99
 # 64 probes: the 99 % bound is then within 1.40x of the estimate over the ~25 tests of
-# the union bound (1.65x with 32), which is what a tolerance costs in extra samples
+# the union bound (32 would give 1.65x), which is what a tolerance costs in extra samples
 N_PROBES = 64
 # the longer side's samples per sample of the shorter side (row oversampling)
 OVERSAMPLE = 1.25

@@ -207,15 +207,18 @@ def rows_from_columns(C, k_r, backend):
     orthonormal basis ``Q`` of ``C`` (rectangular maxvol), the row oversampling that
     Park & Nakatsukasa (2024) show makes CUR accurate and stable.
     """
-    import scipy.linalg
-
     Ch = backend.to_numpy(backend.xp.conj(C).T)  # k_c x n
     k0 = min(k_r, Ch.shape[0])
     piv = _cpqr_order(Ch)[:k0]
     if k_r <= k0:
         return np.sort(piv).astype(np.intp)
     Q = np.linalg.qr(Ch.conj().T)[0]
-    coef = scipy.linalg.lstsq(Q[piv].T, Q.T, check_finite=False)[0].T  # Q Q_I^{-1}
+    # coef = Q Q_I^+, with the SVD of the small Q_I cut at eps s_max (as LAPACK's
+    # least-squares solvers cut by default) and applied in factored form: one GEMM
+    # over the n rows, where a least-squares solve with n right-hand sides is slow
+    U, s, Vh = np.linalg.svd(Q[piv].T)
+    keep = s > np.finfo(s.dtype).eps * s[0]
+    coef = ((Q @ U[:, keep].conj()) / s[keep]) @ Vh[keep].conj()
     return _extend_by_volume(coef, [int(i) for i in piv], k_r)
 
 

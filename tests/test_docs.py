@@ -84,3 +84,17 @@ def test_code_blocks_fit_the_page(page):
             for m in FENCE.finditer(page.read_text()) for line in m.group(2).splitlines()
             if len(line) > MAX_CODE_LINE]
     assert not long, "\n".join(long)
+
+
+_REPO_PATH = re.compile(r"`((?:tests|benchmarks|skeleton|proofs_checks|experiments|docs)/[\w./*-]+)`")
+
+
+@pytest.mark.parametrize("page", [*HAND_WRITTEN, DOCS.parent / "README.md", DOCS.parent / "CONTRIBUTING.md"],
+                         ids=lambda p: p.name)
+def test_repository_paths_named_in_the_docs_exist(page):
+    # a page that sends the reader to `tests/...py` or `benchmarks/...` must name a
+    # file (or glob) that is there
+    root = DOCS.parent
+    named = sorted(set(_REPO_PATH.findall(page.read_text())))
+    missing = [p for p in named if not any(root.glob(p.rstrip("/")))]
+    assert not missing, missing

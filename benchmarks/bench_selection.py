@@ -32,7 +32,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -135,23 +134,12 @@ def paired_uniform(X, before, repeats, pause):
         "before": lambda: before.skeleton_approx(X, n_rows=k, n_cols=k, rank=RANK, sampling="uniform", rng=0,
                                                  check_finite=True),
     }
-    for f in (*calls.values(), *calls.values()):  # warm-up (numba, caches, allocator)
+    for f in calls.values():  # a second warm-up beside timed()'s own (numba, caches, allocator)
         f()
-
-    def clock(f, idle):
-        time.sleep(idle)
-        t0 = time.perf_counter()
-        f()
-        return time.perf_counter() - t0
-
-    out = {}
-    for order, idle in (("alternating", 0.0), ("alternating, idle", pause)):
-        ts = {name: [] for name in calls}
-        for _ in range(repeats):
-            for name, f in calls.items():
-                ts[name].append(clock(f, idle))
-        out[order] = {name: float(np.median(v)) for name, v in ts.items()}
-    out["alone"] = {name: float(np.median([clock(f, 0.0) for _ in range(repeats)])) for name, f in calls.items()}
+    # timed() calls the methods in turn each round: alternating, back to back or idle
+    out = {order: {name: v["median_s"] for name, v in timed(calls, repeats, pause=idle).items()}
+           for order, idle in (("alternating", 0.0), ("alternating, idle", pause))}
+    out["alone"] = {name: timed({name: f}, repeats, warmup=False)[name]["median_s"] for name, f in calls.items()}
     return out
 
 

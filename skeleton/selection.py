@@ -213,12 +213,12 @@ def rows_from_columns(C, k_r, backend):
     if k_r <= k0:
         return np.sort(piv).astype(np.intp)
     Q = np.linalg.qr(Ch.conj().T)[0]
-    # coef = Q Q_I^+, with the SVD of the small Q_I cut at eps s_max (as LAPACK's
-    # least-squares solvers cut by default) and applied in factored form: one GEMM
-    # over the n rows, where a least-squares solve with n right-hand sides is slow
+    # coef = Q Q_I^+, from the SVD of the small Q_I with the usual rank cut-off, applied
+    # in factored form: one GEMM over the n rows, where a least-squares solve with n
+    # right-hand sides is slow
     U, s, Vh = np.linalg.svd(Q[piv].T)
-    keep = s > np.finfo(s.dtype).eps * s[0]
-    coef = ((Q @ U[:, keep].conj()) / s[keep]) @ Vh[keep].conj()
+    k = rank_from_singular_values(s, U.shape, s.dtype)
+    coef = ((Q @ U[:, :k].conj()) / s[:k]) @ Vh[:k].conj()
     return _extend_by_volume(coef, [int(i) for i in piv], k_r)
 
 

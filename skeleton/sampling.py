@@ -52,13 +52,17 @@ agree to about 1e-7 may be taken in either order.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.blas
 
+from ._blas import single_threaded_blas
 from ._compiled import HAVE_NUMBA
-from ._compiled.maxvol import update_and_search
+from ._compiled.maxvol import downdate_gains, subtract_row_norms, update_and_search
+from ._compiled.rowid import project_rows, row_norms
 from ._validation import check_int, check_matrix, check_rng, check_vector, host_array, nonfinite_message
 
 __all__ = [
@@ -78,6 +82,9 @@ _MAXVOL_MAX_ITER = 200
 # least this many rows.
 _POOL_FACTOR = 4
 _POOL_MIN = 64
+# Below this many pending updates a refresh runs the compiled dot products, above it
+# a GEMM (faster from about 12 on).
+_DOT_ROWS = 12
 
 
 # -- validation ----------------------------------------------------------------------
@@ -366,7 +373,8 @@ def _interpolation(Y, pivots, dtype):
         return C
     Q1, R1 = np.linalg.qr(Y[pivots].conj().T)
     M = Y @ Q1
-    C[:] = scipy.linalg.solve_triangular(R1, M.conj().T, trans="C", check_finite=False).conj().T
+    # C = M R_1^{-H}, so C^H = R_1^{-1} M^H
+    C[:] = scipy.linalg.solve_triangular(R1, M.conj().T, check_finite=False).conj().T
     C[pivots] = np.eye(q, dtype=Y.dtype)
     return C
 
@@ -403,26 +411,126 @@ def _cpqr_row_id(Y, dtype=None, floor=0.0):
     r"""Row pivots of the tall ``Y`` (m x l) by a column-pivoted QR of :math:`Y^H`, and
     the interpolation matrix.
 
-    :math:`Y^H \Pi = Q [R_{11}\ R_{12}]` gives the row ID
-    :math:`Y_{\pi_2} = (R_{11}^{-1} R_{12})^H Y_{\pi_1}` (as in scipy's
-    ``interp_decomp``); the rank ``q`` stops before the first diagonal entry of ``R``
-    below ``max(m, l) eps`` relative (and at or below ``floor``). Returns
-    ``(order, C, q)`` as :func:`_lu_row_id`, with ``dtype`` and ``floor`` as there.
+    The pivots are those of the pivoted QR :math:`Y^H \Pi = Q R` (Businger-Golub: at
+    each step the row of ``Y`` of largest norm orthogonal to the rows already chosen),
+    computed *left-looking*, which for ``l`` much smaller than ``m`` is several times
+    faster than LAPACK's ``geqp3`` on the wide :math:`Y^H`: step ``s`` takes the
+    residual of the pivot row against the orthonormal rows :math:`q_1, \dots, q_{s-1}`
+    found so far (Gram-Schmidt, twice) and normalises it to :math:`q_s`; then one read
+    of ``Y`` gives every row's coefficient :math:`c_{is} = y_i q_s^H`, downdates its
+    squared residual norm by :math:`|c_{is}|^2` and finds the next pivot
+    (:func:`skeleton._compiled.rowid.project_rows`).  A norm downdated to below
+    ``sqrt(eps)`` of its last exact value (the test of LAPACK's ``xLAQP2``) is known
+    only to about ``(l + q) eps`` of that value.  Such a row is recomputed when its
+    upper bound could make it the next pivot: its residual against ``Q`` (Gram-Schmidt
+    twice) gives its norm and replaces the row in the coefficients that follow, which
+    are then accurate relative to that residual, as LAPACK's updated trailing columns
+    are.  The pivots are ``geqp3``'s up to rounding, and rows that can no longer
+    matter cost nothing.
+
+    With :math:`Y \approx c\, Q` and the pivot rows :math:`Y_{I,:} = T Q` (``T`` the
+    lower triangular :math:`c_{I,:}`), the interpolation matrix is
+    :math:`C = Y Y_{I,:}^+ = c\, T^{-1}` (``C[I] = I``): a triangular solve.  The
+    arithmetic is in ``dtype`` (default ``Y``'s; a single-precision sketch of
+    double-precision data is widened exactly, entry by entry).  The rank ``q`` stops
+    before the first pivot norm at or below ``max(m, l) eps`` relative (``eps`` of
+    ``dtype``) or at or below ``floor``, the size of ``Y``'s own error.  Returns
+    ``(order, C, q)``: the ``q`` pivots in the order chosen, ``C`` (m x q) and ``q``.
     """
+    with single_threaded_blas():  # (as in _extend_by_volume)
+        return _cpqr_row_id_body(np.asarray(Y), dtype, floor)
+
+
+def _cpqr_row_id_body(Y, dtype, floor):
     m, l = Y.shape
-    R, piv = scipy.linalg.qr(Y.conj().T, mode="r", pivoting=True, check_finite=False)
-    diag = np.abs(np.diagonal(R))
-    eps = np.finfo(R.dtype if dtype is None else dtype).eps
-    cut = max(max(m, l) * eps * (float(diag[0]) if diag.size else 0.0), float(floor))
-    q = int(np.count_nonzero(diag > cut)) if diag.size and diag[0] > 0 else 0
-    if dtype is not None and np.dtype(dtype) != R.dtype:
-        return piv[: min(m, l)], _interpolation(Y, piv[:q], dtype), q
-    C = np.zeros((m, q), dtype=R.dtype)
-    if q:
-        C[piv[:q]] = np.eye(q, dtype=R.dtype)
-        T = scipy.linalg.solve_triangular(R[:q, :q], R[:q, q:], check_finite=False)
-        C[piv[q:]] = T.conj().T
-    return piv[: min(m, l)], C, q
+    work = np.dtype(Y.dtype if dtype is None else dtype)
+    qmax = min(m, l)
+    compiled = project_rows is not None and Y.dtype.kind in "fc"
+    if compiled:
+        Y = np.ascontiguousarray(Y)  # (the kernels read rows)
+    top = float(np.max(np.abs(Y), initial=0.0))
+    if not 2.0 ** -400 < top < 2.0 ** 400 and 0.0 < top < math.inf:
+        # squares of entries beyond about 1e+-120 would over- or underflow: work at unit
+        # scale (a power of two, exact); pivots and C do not depend on the scale
+        e = math.frexp(top)[1]
+        Y, floor = Y * math.ldexp(1.0, -e), floor * math.ldexp(1.0, -e)
+    norms = _row_sq_norms(Y, compiled)
+    if not compiled:
+        Y = Y.astype(work, copy=False)
+    last = norms.copy()  # each row's squared norm when it was last computed exactly
+    # W: the rows the coefficients are computed from, Y's own until a row's norm is
+    # recomputed; then its residual, so that what is downdated after is accurate
+    # relative to that residual rather than to the row (as LAPACK's trailing columns)
+    W, own = Y, False
+    Q = np.zeros((qmax, l), dtype=work)
+    coef = np.zeros((qmax, m), dtype=work)  # coef[s, i] = y_i q_s^H
+    piv = np.zeros(qmax, dtype=np.intp)
+    eps = float(np.finfo(work).eps)
+    tolsq, errf = np.sqrt(eps), 4.0 * (l + qmax) * eps
+    chunks = 16
+    best, arg, stale = np.empty(chunks), np.empty(chunks, dtype=np.intp), np.empty(chunks)
+    i, q, cut2 = int(np.argmax(norms)), 0, 0.0
+    for s in range(qmax):
+        r = Y[i].astype(work) - coef[:s, i] @ Q[:s]
+        r -= (Q[:s].conj() @ r) @ Q[:s]  # the second Gram-Schmidt pass
+        rn = float(np.linalg.norm(r))
+        if s == 0:
+            cut2 = max(max(m, l) * eps * rn, float(floor)) ** 2
+        if not rn * rn > cut2:
+            break
+        piv[s], Q[s], norms[i] = i, r / rn, -np.inf
+        q = s + 1
+        if q == qmax:
+            coef[s] = W @ Q[s].conj()
+            break
+        if compiled:
+            project_rows(W, Q[s].conj(), coef[s], norms, last, tolsq, errf, best, arg, stale)
+            h = int(np.argmax(best))
+            bv, i, sv = float(best[h]), int(arg[h]), float(np.max(stale))
+        else:
+            coef[s] = W @ Q[s].conj()
+            norms -= _sq(coef[s])
+            ok = norms > tolsq * last
+            bv = float(np.max(norms, where=ok, initial=-np.inf))
+            i = int(np.argmax(np.where(ok, norms, -np.inf)))
+            sv = float(np.max(norms + errf * last, where=~ok & (norms > -np.inf), initial=-np.inf))
+        if sv > max(bv, cut2):
+            # a row whose norm is only known roughly may be the next pivot: recompute
+            # those that may, from their residuals y_i - c_i Q (Gram-Schmidt twice)
+            rows = np.flatnonzero((norms <= tolsq * last) & (norms + errf * last > max(bv, cut2)))
+            rows = rows[norms[rows] > -np.inf]
+            res = Y[rows].astype(work) - coef[:q, rows].T @ Q[:q]
+            res -= (res @ Q[:q].conj().T) @ Q[:q]
+            if not own:
+                W, own = np.array(Y, dtype=work, order="C"), True
+            W[rows] = res
+            norms[rows] = last[rows] = _sq(res).sum(axis=1)
+            i = int(np.argmax(norms))
+        elif bv == -np.inf:
+            break  # every row left is at or below the cut
+    piv = piv[:q]
+    if not q:
+        return piv, np.zeros((m, 0), dtype=work), 0
+    T = np.tril(coef[:q, piv].T)  # T[a, s] = y_{piv[a]} q_s^H
+    # C T = c^T: a triangular solve from the right on the m x q (Fortran-ordered) c^T
+    trsm = scipy.linalg.blas.get_blas_funcs("trsm", (T,))
+    C = np.ascontiguousarray(trsm(1.0, T, coef[:q].T, side=1, lower=1, overwrite_b=1))  # (rows are read)
+    C[piv] = np.eye(q, dtype=work)
+    return piv, C, q
+
+
+def _row_sq_norms(Y, compiled):
+    """``sum_j |Y[i, j]|^2`` per row, in float64 (at least)."""
+    if compiled:
+        out = np.empty(Y.shape[0])
+        row_norms(Y, out)
+        return out
+    return _sq(Y.astype(np.result_type(Y.dtype, np.float64), copy=False)).sum(axis=1)
+
+
+def _sq(A):
+    """``|A|^2`` elementwise, real."""
+    return A.real ** 2 + A.imag ** 2 if A.dtype.kind == "c" else A * A
 
 
 def _deim(B, k):
@@ -473,14 +581,17 @@ def _maxvol_square(B, tol=1.05, max_iter=_MAXVOL_MAX_ITER):
     """Rows ``I`` (len r) of the tall ``B`` (``m x r``) with ``|B B[I]^{-1}| <= tol``.
 
     Goreinov, Oseledets, Savostyanov, Tyrtyshnikov, Zamarashkin (2010): start from
-    the row pivots of an LU factorisation with partial pivoting of ``B`` (as teneva
-    does), then swap in the row holding the largest coefficient of
-    :math:`C = B B_I^{-1}` until no coefficient exceeds ``tol``; each swap multiplies
-    :math:`|\\det B_I|` by that coefficient and updates ``C`` by a rank-one correction,
-    :math:`O(m r)`. Returns ``(I, C)``.
+    the row pivots of a column-pivoted QR of :math:`B^H` (:func:`_cpqr_row_id`), then
+    swap in the row holding the largest coefficient of :math:`C = B B_I^{-1}` until
+    no coefficient exceeds ``tol``; each swap multiplies :math:`|\\det B_I|` by that
+    coefficient and updates ``C`` by a rank-one correction, :math:`O(m r)`. Returns
+    ``(I, C)``. (teneva starts from the pivots of an LU factorisation with partial
+    pivoting, which cost less but give a smaller volume: on the singular vectors of
+    ``benchmarks/bench_selection.py`` that start needed 13-24 swaps where this one
+    needed 0-1, and its swaps ended at a smaller volume.)
     """
     m, r = B.shape
-    order, C, q = _lu_row_id(B)
+    order, C, q = _cpqr_row_id(B)
     if q < r:
         raise np.linalg.LinAlgError(
             f"B has numerical rank {q} < {r} columns: no nonsingular {r} x {r} submatrix to start maxvol from")
@@ -494,7 +605,7 @@ def maxvol_indices(B, k, tol=1.05):
     r"""Maximal-volume rows of the basis ``B`` (``m x r``), ``k`` of them.
 
     For ``k <= r`` the first ``k`` columns of ``B`` are used with square maxvol: from
-    the pivots of an LU factorisation with partial pivoting, rows are swapped in
+    the pivots of a column-pivoted QR of :math:`B^H`, rows are swapped in
     while a coefficient of :math:`C = B B_I^{-1}` exceeds ``tol`` in modulus, each swap
     a rank-one update of ``C``. For ``k > r``, rectangular maxvol adds rows one at a
     time, each the one that grows the volume :math:`\sqrt{\det(B_I^H B_I)}` most
@@ -574,6 +685,13 @@ def _extend_by_volume(C, chosen, k):
     ``B``; the greedy choice and its pooled Sherman-Morrison updates are in the module
     docstring. Returns the sorted indices.
     """
+    # small BLAS calls alternate with compiled parallel loops: BLAS on one thread, or
+    # its idle workers spin against numba's on the same cores
+    with single_threaded_blas():
+        return _extend_by_volume_body(C, chosen, k)
+
+
+def _extend_by_volume_body(C, chosen, k):
     chosen = [int(i) for i in chosen]
     m = C.shape[0]
     if len(chosen) >= k:
@@ -589,7 +707,7 @@ def _extend_by_volume(C, chosen, k):
     CI = C[chosen]
     if CI.shape[0] == CI.shape[1] and np.array_equal(CI, np.eye(CI.shape[0], dtype=CI.dtype)):
         K = np.eye(CI.shape[1], dtype=C.dtype)  # C from a row ID: nu_j = ||c_j||^2
-        nu = np.sum(C.real ** 2 + C.imag ** 2 if C.dtype.kind == "c" else C * C, axis=1)
+        nu = _row_sq_norms(C, row_norms is not None and C.flags.c_contiguous)
     else:
         K = np.linalg.pinv(CI.conj().T @ CI, hermitian=True)
         nu = np.real(np.sum((C @ K) * C.conj(), axis=1))
@@ -599,11 +717,10 @@ def _extend_by_volume(C, chosen, k):
     # compare, which fails for a C with large entries (an ill-conditioned row ID)
     single = np.complex64 if C.dtype.kind == "c" else np.float32
     nu_max = float(np.max(nu, initial=0.0))
-    low = C.astype(single) if nu_max * C.shape[1] * np.finfo(single).eps <= _LOW_REFRESH else C
+    low = np.ascontiguousarray(C.astype(single) if nu_max * C.shape[1] * np.finfo(single).eps <= _LOW_REFRESH else C)
     while len(chosen) < k:
-        if pending:  # bring every row up to date: nu_j -= sum_t |c_j u_t|^2, one GEMM
-            D = low @ np.stack(pending, axis=1).astype(low.dtype)
-            nu -= np.sum(D.real ** 2 + D.imag ** 2 if D.dtype.kind == "c" else D * D, axis=1)
+        if pending:  # bring every row up to date: nu_j -= sum_t |c_j u_t|^2
+            _downdate(low, np.stack(pending).astype(low.dtype), nu)
             pending = []
         nu[taken] = -np.inf
         free = m - len(chosen)
@@ -629,6 +746,21 @@ def _extend_by_volume(C, chosen, k):
             chosen.append(i)
             taken[i] = True
     return np.sort(np.asarray(chosen, dtype=np.intp))
+
+
+def _downdate(C, U, nu):
+    """``nu_j -= sum_t |c_j u_t|^2`` for the rows ``u_t`` of ``U``: for a few rows one
+    compiled read of ``C`` (:func:`skeleton._compiled.maxvol.downdate_gains`), for
+    more a GEMM and compiled row sums (the crossover measured on 20000 x 50)."""
+    compiled = downdate_gains is not None and C.flags.c_contiguous
+    if compiled and U.shape[0] < _DOT_ROWS:
+        downdate_gains(C, np.ascontiguousarray(U), nu)
+        return
+    D = C @ U.T
+    if compiled:
+        subtract_row_norms(D, nu)
+    else:
+        nu -= np.sum(D.real ** 2 + D.imag ** 2 if D.dtype.kind == "c" else D * D, axis=1)
 
 
 def _fill_by_norm(C, chosen, k):

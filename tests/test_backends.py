@@ -83,11 +83,20 @@ def test_scan_gather_on_views_and_memmap(tmp_path):
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-@pytest.mark.parametrize("dtype, low", [(np.float64, np.float32), (np.complex128, np.complex64)])
-def test_scan_sketch_matches_cast_then_product(order, dtype, low, monkeypatch):
+@pytest.mark.parametrize("dtype, low, path", [(np.float64, np.float32, "fused"), (np.float64, np.float32, "blocked"),
+                                              (np.complex128, np.complex64, "blocked")])
+def test_scan_sketch_matches_cast_then_product(order, dtype, low, path, monkeypatch):
     import skeleton._compiled.scan as kernels
 
-    monkeypatch.setattr(kernels, "_SKETCH_BLOCK_BYTES", 1 << 14)  # many blocks, a ragged last one
+    # many blocks per thread, a ragged last one
+    monkeypatch.setattr(kernels, "_SKETCH_BLOCK_BYTES", 1 << 14)
+    monkeypatch.setattr(kernels, "_FUSED_BLOCK_BYTES", 1 << 12)
+    monkeypatch.setattr(kernels, "_FUSED_MIN_ROWS", 7)
+    monkeypatch.setattr(kernels, "_FUSED_MIN_COLS", 7)
+    if path == "blocked":  # (a float64 X otherwise takes the fused kernels)
+        monkeypatch.setattr(kernels, "HAVE_NUMBA_BLAS", False)
+    elif not kernels.HAVE_NUMBA_BLAS:  # pragma: no cover - numba and SciPy are dependencies
+        pytest.skip("the fused kernels need numba and SciPy's Cython BLAS")
     rng = np.random.default_rng(3)
     X = _matrix(701, 300, dtype, order, rng)
     Omega = _matrix(300, 9, low, "C", rng)

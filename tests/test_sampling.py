@@ -18,6 +18,7 @@ from skeleton.sampling import (
     _extend_by_volume,
     _lu_row_id,
     _maxvol_square,
+    _maxvol_swaps,
     deim_indices,
     leverage_indices,
     maxvol_indices,
@@ -62,9 +63,10 @@ def volume_reference(B, chosen, k):
     return np.sort(chosen)
 
 
-def maxvol_reference(B, tol=1.05, max_iter=200):
-    """Square maxvol from the same LU start, C = B B_I^{-1} recomputed after each swap."""
-    idx = np.array(_lu_row_id(B)[0])
+def maxvol_reference(B, start=None, tol=1.05, max_iter=200):
+    """Square maxvol from ``start`` (default: maxvol's own, the pivoted QR), with
+    C = B B_I^{-1} recomputed after each swap."""
+    idx = np.array(_cpqr_row_id(B)[0] if start is None else start)
     for _ in range(max_iter):
         C = np.linalg.solve(B[idx].T, B.T).T
         i, j = np.unravel_index(np.argmax(np.abs(C)), C.shape)
@@ -72,6 +74,13 @@ def maxvol_reference(B, tol=1.05, max_iter=200):
             break
         idx[j] = i
     return idx
+
+
+def swaps_from(B, start, tol=1.05):
+    """Maxvol's rank-one-update swaps from ``start``: ``(idx, C, swaps)``."""
+    idx = np.array(start, dtype=np.intp)
+    C = np.ascontiguousarray(np.linalg.solve(B[idx].T, B.T).T)
+    return idx, C, _maxvol_swaps(C, idx, tol, 200)
 
 
 # -- the rules against their references --------------------------------------------
@@ -86,22 +95,37 @@ def test_deim_by_lu_equals_the_textbook_loop(dtype, k):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 def test_maxvol_rank_one_updates_equal_a_recomputed_maxvol(dtype):
-    B = basis(400, 12, 2, dtype)
-    idx, C = _maxvol_square(B.copy())
-    assert sorted(idx.tolist()) == sorted(maxvol_reference(B).tolist())
+    B = basis(400, 12, 5, dtype)
+    # from the LU pivots, a start that needs several swaps
+    start = _lu_row_id(B)[0]
+    idx, C, swaps = swaps_from(B, start)
+    assert swaps >= 3
+    assert idx.tolist() == maxvol_reference(B, start).tolist()
     # the updated coefficients are B B_I^{-1} computed afresh, and bounded by tol
     np.testing.assert_allclose(C, np.linalg.solve(B[idx].T, B.T).T, atol=1e-10)
     assert np.abs(C).max() <= 1.05 + 1e-12
-    # the swaps only grew the volume from the LU start
-    start = _lu_row_id(B)[0]
+    # each swap grew the volume
+    assert abs(np.linalg.det(B[idx])) >= abs(np.linalg.det(B[start])) * 1.05 ** swaps * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_maxvol_starts_from_pivoted_qr(dtype):
+    B = basis(400, 12, 3, dtype)
+    idx, C = _maxvol_square(B.copy())
+    assert sorted(idx.tolist()) == sorted(maxvol_reference(B).tolist())
+    np.testing.assert_allclose(C, np.linalg.solve(B[idx].T, B.T).T, atol=1e-10)
+    assert np.abs(C).max() <= 1.05 + 1e-12
+    start = _cpqr_row_id(B)[0]
     assert abs(np.linalg.det(B[idx])) >= abs(np.linalg.det(B[start])) * (1 - 1e-12)
 
 
 def test_maxvol_without_numba_takes_the_same_swaps(monkeypatch):
-    B = basis(400, 12, 3)
-    with_kernel = _maxvol_square(B.copy())[0]
+    B = basis(400, 12, 5)
+    start = _lu_row_id(B)[0]
+    with_kernel, _, swaps = swaps_from(B, start)
+    assert swaps >= 3
     monkeypatch.setattr(sampling, "HAVE_NUMBA", False)
-    assert _maxvol_square(B.copy())[0].tolist() == with_kernel.tolist()
+    assert swaps_from(B, start)[0].tolist() == with_kernel.tolist()
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
@@ -142,6 +166,71 @@ def test_row_ids_interpolate_and_see_the_rank(row_id):
     assert q == 6
     np.testing.assert_allclose(C[order[:q]], np.eye(q), atol=1e-12)
     np.testing.assert_allclose(C @ Y[order[:q]], Y, atol=1e-10 * np.abs(Y).max())
+
+
+@pytest.mark.parametrize("dtype, low", [(np.float64, np.float32), (np.complex128, np.complex64)])
+@pytest.mark.parametrize("row_id", [_cpqr_row_id, _lu_row_id])
+def test_row_ids_of_a_single_precision_sketch_interpolate_in_double(row_id, dtype, low):
+    # pivots found in the sketch's precision, C = Y Y_I^+ formed in X's
+    rng = np.random.default_rng(9)
+    Y = rng.standard_normal((500, 6)) @ rng.standard_normal((6, 9))
+    if np.dtype(dtype).kind == "c":
+        Y = Y + 1j * (rng.standard_normal((500, 6)) @ rng.standard_normal((6, 9)))
+    Ylow = Y.astype(low)
+    Yd = Ylow.astype(dtype)
+    floor = 4 * float(np.finfo(low).eps) * float(np.linalg.norm(Y))
+    order, C, q = row_id(Ylow, dtype, floor)
+    assert C.dtype == dtype and q == (6 if np.dtype(dtype).kind == "f" else 9)
+    np.testing.assert_allclose(C[order[:q]], np.eye(q), atol=1e-12)
+    # interpolates the sketch to its own rounding (a transposed triangular factor gave 0.6)
+    assert np.linalg.norm(C @ Yd[order[:q]] - Yd) <= 10 * floor
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-200, 1e200])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+@pytest.mark.parametrize("compiled", [True, False])
+def test_left_looking_pivoted_qr_takes_the_pivots_of_geqp3(dtype, scale, compiled, monkeypatch):
+    if not compiled:
+        monkeypatch.setattr(sampling, "project_rows", None)
+        monkeypatch.setattr(sampling, "row_norms", None)
+    rng = np.random.default_rng(10)
+    # graded columns over 11 decades: the downdated norms fall below sqrt(eps) of their
+    # start and must be recomputed for the last pivots to come out right
+    G = rng.standard_normal((3000, 16))
+    if np.dtype(dtype).kind == "c":
+        G = G + 1j * rng.standard_normal((3000, 16))
+    Y = (G * np.logspace(0, -11, 16)) @ np.linalg.qr(rng.standard_normal((16, 16)))[0] * scale
+    order, C, q = _cpqr_row_id(Y)
+    piv = scipy.linalg.qr(Y.conj().T, mode="r", pivoting=True)[1]
+    assert q == 16 and order.tolist() == piv[:q].tolist()
+    np.testing.assert_allclose(C[order], np.eye(q), atol=1e-12)
+    assert np.linalg.norm((C @ Y[order] - Y) / scale) <= 1e-13 * np.linalg.norm(Y / scale)
+    # a rank-deficient Y stops at its rank
+    Z = Y[:, :1] @ rng.standard_normal((1, 16)) + Y[:, 1:2] @ rng.standard_normal((1, 16))
+    assert _cpqr_row_id(Z)[2] == 2
+    assert _cpqr_row_id(np.zeros((50, 4)))[2] == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+@pytest.mark.parametrize("updates", [3, 40])
+@pytest.mark.parametrize("compiled", [True, False])
+def test_volume_refresh_subtracts_the_pending_updates(dtype, updates, compiled, monkeypatch):
+    from skeleton.sampling import _downdate
+
+    if not compiled:
+        monkeypatch.setattr(sampling, "downdate_gains", None)
+    rng = np.random.default_rng(11)
+    C = rng.standard_normal((700, 13)).astype(dtype)
+    U = rng.standard_normal((updates, 13)).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        C = C + 1j * rng.standard_normal((700, 13))
+        U = U + 1j * rng.standard_normal((updates, 13))
+    nu = np.full(700, 1e3)
+    _downdate(C, U, nu)
+    ref = 1e3 - np.sum(np.abs(C.astype(np.complex128) @ U.astype(np.complex128).T) ** 2, axis=1)
+    # each |c_j u_t|^2 to a few roundings of |c_j|^2 |u_t|^2 in C's precision
+    bound = 20 * np.finfo(dtype).eps * np.sum(np.abs(C) ** 2, axis=1) * np.sum(np.abs(U) ** 2)
+    assert np.all(np.abs(nu - ref) <= bound + 1e-12)
 
 
 def test_deim_on_dependent_columns_extends_by_volume():

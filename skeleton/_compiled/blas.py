@@ -1,4 +1,5 @@
-"""BLAS callable from numba: the GEMM and TRSM of the fused Cholesky column update.
+"""BLAS callable from numba: the GEMM and TRSM of the fused Cholesky column update, and
+the single-precision GEMM of the fused sketch.
 
 The fused update (:mod:`skeleton._compiled.gauss` and :mod:`skeleton._compiled.cholesky`) runs a
 numba ``prange`` over chunks of rows, each thread evaluating its chunk of kernel
@@ -10,7 +11,13 @@ thread for the duration (:func:`skeleton._blas.single_threaded_blas`): the paral
 ``prange``'s, one BLAS call per chunk and thread, with no thread pool of BLAS's own
 spinning beside numba's.
 
-Float64 only (``dgemm``, ``dtrsm``); other dtypes take the NumPy/SciPy path.
+The same holds for the sketch ``X @ Omega`` of :func:`skeleton._compiled.scan.scan_sketch`:
+each thread converts a cache-sized block of rows of X to single precision and
+multiplies it by ``Omega`` (``sgemm``) at once; conversion (memory-bound) and
+product (compute-bound) then overlap across the threads, and no BLAS thread pool
+alternates with numba's.
+
+``dgemm``, ``dtrsm`` and ``sgemm`` only; other dtypes take the NumPy/SciPy path.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import numpy as np
 
 from . import HAVE_NUMBA, numba
 
-__all__ = ["HAVE_NUMBA_BLAS", "gemm_sub_nt", "trsm_right_lower_t", "cholesky_update_chunk"]
+__all__ = ["HAVE_NUMBA_BLAS", "gemm_sub_nt", "trsm_right_lower_t", "cholesky_update_chunk", "sgemm_rowmajor"]
 
 HAVE_NUMBA_BLAS = False
 if HAVE_NUMBA:
@@ -32,9 +39,11 @@ if HAVE_NUMBA:
         # the compiled functions that call them can be cached on disk like any other.
         _ll.add_symbol("skeleton_blas_dgemm", get_cython_function_address("scipy.linalg.cython_blas", "dgemm"))
         _ll.add_symbol("skeleton_blas_dtrsm", get_cython_function_address("scipy.linalg.cython_blas", "dtrsm"))
+        _ll.add_symbol("skeleton_blas_sgemm", get_cython_function_address("scipy.linalg.cython_blas", "sgemm"))
         # Fortran BLAS takes every argument by address; addresses are passed as intp.
         _dgemm = _types.ExternalFunction("skeleton_blas_dgemm", _types.void(*([_types.intp] * 13)))
         _dtrsm = _types.ExternalFunction("skeleton_blas_dtrsm", _types.void(*([_types.intp] * 11)))
+        _sgemm = _types.ExternalFunction("skeleton_blas_sgemm", _types.void(*([_types.intp] * 13)))
         HAVE_NUMBA_BLAS = True
     except Exception:  # pragma: no cover - a SciPy without its Cython BLAS
         HAVE_NUMBA_BLAS = False
@@ -105,3 +114,27 @@ if HAVE_NUMBA_BLAS:
             for r in range(c0, c0 + mm):
                 v = Ft[row, r]
                 d[r] -= v * v
+
+    @numba.njit(nogil=True, cache=True)
+    def sgemm_rowmajor(a_ptr, lda, trans_a, b_ptr, ldb, trans_b, c_ptr, ldc, m, n, k, beta):  # pragma: no cover
+        """``C = A B + beta C`` in single precision for row-major ``C`` (m x n, row
+        stride ``ldc``), ``A`` (m x k, or its transpose stored k x m with
+        ``trans_a``) and ``B`` (k x n, or n x k with ``trans_b``): in column-major
+        terms ``C^T = B^T A^T``."""
+        ch = np.empty(2, np.uint8)
+        ch[0] = 84 if trans_b else 78  # 'T' or 'N', for the first operand, B^T
+        ch[1] = 84 if trans_a else 78
+        ints = np.empty(6, np.int32)
+        ints[0] = n
+        ints[1] = m
+        ints[2] = k
+        ints[3] = ldb
+        ints[4] = lda
+        ints[5] = ldc
+        al = np.empty(2, np.float32)
+        al[0] = 1.0
+        al[1] = beta
+        c = ch.ctypes.data
+        q = ints.ctypes.data
+        s = al.ctypes.data
+        _sgemm(c, c + 1, q, q + 4, q + 8, s, b_ptr, q + 12, a_ptr, q + 16, s + 4, c_ptr, q + 20)

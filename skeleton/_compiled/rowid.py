@@ -1,0 +1,64 @@
+"""The compiled steps of the left-looking pivoted QR of a tall sketch
+(:func:`skeleton.sampling._cpqr_row_id`): the squared row norms, and one step's
+projection of every row on the newest basis vector with the downdate of its residual
+norm and the search for the next pivot, each one parallel read of ``Y``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import HAVE_NUMBA, numba
+
+__all__ = ["row_norms", "project_rows"]
+
+# (without numba the caller does the same with NumPy)
+row_norms = None
+project_rows = None
+
+if HAVE_NUMBA:
+    # "reassoc" vectorises the dot products; NaN/inf semantics are kept
+    _FM = {"reassoc", "contract"}
+
+    @numba.njit(parallel=True, nogil=True, cache=True, fastmath=_FM)
+    def row_norms(Y, out):  # pragma: no cover - compiled
+        """``out[i] = sum_j |Y[i, j]|^2`` in float64."""
+        for i in numba.prange(Y.shape[0]):
+            acc = 0.0
+            for j in range(Y.shape[1]):
+                a = np.float64(Y[i, j].real)
+                b = np.float64(Y[i, j].imag)
+                acc += a * a + b * b
+            out[i] = acc
+
+    @numba.njit(parallel=True, nogil=True, cache=True, fastmath=_FM)
+    def project_rows(Y, qc, c, norms, last, tolsq, errf, best, arg, stale):  # pragma: no cover - compiled
+        """One step for every row ``i``: ``c[i] = Y[i, :] . qc`` (in ``qc``'s
+        precision: a single-precision ``Y`` is widened exactly, entry by entry) and,
+        unless the row is taken (``norms[i] = -inf``), ``norms[i] -= |c[i]|^2``.
+
+        Per chunk ``h`` of rows: ``best[h]``, ``arg[h]`` the largest norm among rows
+        whose downdated norm is reliable (above ``tolsq * last[i]``) and its row, and
+        ``stale[h]`` the largest upper bound ``norms[i] + errf * last[i]`` among the
+        others (their norm is then known only to that absolute accuracy)."""
+        n, l = Y.shape
+        chunks = best.shape[0]
+        step = (n + chunks - 1) // chunks
+        for h in numba.prange(chunks):
+            bv, ba, sv = -np.inf, -1, -np.inf
+            for i in range(h * step, min(n, (h + 1) * step)):
+                s = qc[0] * Y[i, 0]
+                for j in range(1, l):
+                    s += qc[j] * Y[i, j]
+                c[i] = s
+                v = norms[i]
+                if v == -np.inf:
+                    continue
+                v -= s.real * s.real + s.imag * s.imag
+                norms[i] = v
+                if v <= tolsq * last[i]:
+                    u = v + errf * last[i]
+                    if u > sv:
+                        sv = u
+                elif v > bv:
+                    bv, ba = v, i
+            best[h], arg[h], stale[h] = bv, ba, sv

@@ -245,15 +245,23 @@ class SelectionSketch:
     rounding: float = 0.0
 
 
-def _gram_singular_values(Y):
-    """Singular values of the tall ``Y`` from its Gram matrix (accurate relative to
-    ``s_max`` to about ``sqrt(eps)``, enough for the decisions they feed)."""
-    # at unit scale first (a power of two, exact): the squares of entries beyond about
-    # 1e+-154 would over- or underflow in the Gram matrix
-    top = float(np.max(np.abs(Y), initial=0.0))
-    e = math.frexp(top)[1] if 0.0 < top < math.inf else 0
-    Ys = Y * math.ldexp(1.0, -e) if e else Y
-    ev = np.linalg.eigvalsh(Ys.conj().T @ Ys)[::-1]
+def _gram_singular_values(Y, dtype):
+    """Singular values of the tall ``Y`` from its Gram matrix, formed in ``dtype``
+    (accurate relative to ``s_max`` to about ``sqrt(eps)``, enough for the decisions
+    they feed)."""
+    # the squares of a Y of half dtype's exponent range (float32 into float64) cannot
+    # over- or underflow
+    narrow = 2 * np.finfo(Y.dtype).maxexp <= np.finfo(dtype).maxexp
+    Y = Y.astype(dtype, copy=False)
+    e = 0
+    if not narrow:
+        top = float(np.max(np.abs(Y), initial=0.0))
+        if not 2.0 ** -400 < top < 2.0 ** 400 and 0.0 < top < math.inf:
+            # squares of entries beyond about 1e+-120 would over- or underflow: the
+            # Gram matrix at unit scale (a power of two, exact)
+            e = math.frexp(top)[1]
+            Y = Y * math.ldexp(1.0, -e)
+    ev = np.linalg.eigvalsh(Y.conj().T @ Y)[::-1]
     return np.sqrt(np.clip(ev.real, 0.0, None)) * math.ldexp(1.0, e)
 
 
@@ -318,7 +326,7 @@ def selection_sketch(X, size, rank, *, rng, backend, dtype, check_finite):
         usable = fro2 is not None and LOWER_NORM_RANGE[0] <= math.sqrt(fro2) <= LOWER_NORM_RANGE[1]
         usable = usable and bool(np.isfinite(Y).all())
         if usable:
-            s_host = _gram_singular_values(Y.astype(dtype))
+            s_host = _gram_singular_values(Y, dtype)
             rounding = _rounding_of(X, Y, Omega_host, backend, dtype, rng)
             usable = rounding <= ROUNDING_FRACTION * s_host[r_check - 1]
         if not usable:
@@ -331,7 +339,7 @@ def selection_sketch(X, size, rank, *, rng, backend, dtype, check_finite):
     U = s = V = None
     iterations = 0
     if rank is not None and rank < size:
-        s_host = _gram_singular_values(Y.astype(dtype)) if s_host is None else s_host
+        s_host = _gram_singular_values(Y, dtype) if s_host is None else s_host
         rule = GapRule(SELECTION_LEVEL, SELECTION_MAX_ITER, abandon=False)
         if rule(s_host, rank, 0) != "accept":
             # power iterations in X's precision, from this sketch, under the gap rule

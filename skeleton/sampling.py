@@ -61,7 +61,7 @@ import scipy.linalg.blas
 
 from ._blas import single_threaded_blas
 from ._compiled import HAVE_NUMBA
-from ._compiled.maxvol import downdate_gains, subtract_row_norms, update_and_search
+from ._compiled.maxvol import downdate_gains, pool_picks, subtract_row_norms, update_and_search
 from ._compiled.rowid import project_rows, row_norms
 from ._validation import check_int, check_matrix, check_rng, check_vector, host_array, nonfinite_message
 
@@ -368,13 +368,14 @@ def _interpolation(Y, pivots, dtype):
     Y = np.asarray(Y).astype(dtype, copy=False)
     pivots = np.asarray(pivots, dtype=np.intp)
     q = pivots.size
-    C = np.empty((Y.shape[0], q), dtype=Y.dtype)
     if q == 0:
-        return C
+        return np.empty((Y.shape[0], 0), dtype=Y.dtype)
     Q1, R1 = np.linalg.qr(Y[pivots].conj().T)
-    M = Y @ Q1
-    # C = M R_1^{-H}, so C^H = R_1^{-1} M^H
-    C[:] = scipy.linalg.solve_triangular(R1, M.conj().T, check_finite=False).conj().T
+    M = np.ascontiguousarray(Y @ Q1)
+    # C = M R_1^{-H}, so C^T = conj(R_1)^{-1} M^T: a triangular solve from the left on
+    # M^T, which is M's own memory read in Fortran order (and C^T's is C's)
+    trsm = scipy.linalg.blas.get_blas_funcs("trsm", (R1,))
+    C = trsm(1.0, R1.conj(), M.T, side=0, lower=0, overwrite_b=1).T
     C[pivots] = np.eye(q, dtype=Y.dtype)
     return C
 
@@ -731,7 +732,19 @@ def _extend_by_volume_body(C, chosen, k):
             rest = nu.copy()
             rest[pool] = -np.inf
             outside = float(np.max(rest))
-        Cp, vals = C[pool], nu[pool].copy()
+        vals = nu[pool].copy()
+        if pool_picks is not None:
+            # (the same picks, compiled: the pool's rows as columns, the gains updated
+            # along them; stops where the loop below would break for a refresh)
+            left = k - len(chosen)
+            picks, W = np.empty(left, dtype=np.intp), np.empty((left, C.shape[1]), dtype=C.dtype)
+            got = pool_picks(np.ascontiguousarray(C[pool].T), vals, K, outside, left, picks, W)
+            new = pool[picks[:got]]
+            chosen.extend(int(i) for i in new)
+            taken[new] = True
+            pending.extend(W[:got])
+            continue
+        Cp = C[pool]
         while len(chosen) < k:
             t = int(np.argmax(vals))
             beta = float(vals[t])

@@ -255,10 +255,12 @@ def select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype, ch
         if rows is not None and cols is not None:
             return rows, cols, None
     else:
-        if isinstance(X, np.ndarray) and X.flags.f_contiguous and not X.flags.c_contiguous:
-            # X.T is C-ordered: its rows are X's columns, read as the sketch's fused
-            # kernel reads rows (the same choices, with the roles of rows and columns
-            # swapped; a transposed basis is the conjugate of X's, equally good)
+        if isinstance(X, np.ndarray) and n < d:
+            # the sketch and its row ID cost the same either way round, but the SVD of
+            # the rows read (and the column side's row ID) is of a (long side) x l
+            # matrix: work on the tall X.T (its sketch is as fast in either memory
+            # order; the roles of rows and columns swap, and a transposed basis is the
+            # conjugate of X's, equally good)
             cols, rows = _from_sketch(sampling, X.T, k_c, k_r, cols, rows, rank, tol, rng, backend, dtype,
                                       check_finite)
         else:

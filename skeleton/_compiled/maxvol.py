@@ -1,17 +1,21 @@
 """Maxvol's compiled loops (:mod:`skeleton.sampling`): the rank-one update of the
-coefficients ``C = B B_I^{-1}`` fused with the search for the next swap, and the
-refresh of the volume extension's gains, each one parallel sweep over ``C``."""
+coefficients ``C = B B_I^{-1}`` fused with the search for the next swap, the refresh
+of the volume extension's gains (each one parallel sweep over ``C``), and the
+extension's greedy picks within its candidate pool."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import HAVE_NUMBA, numba
 
-__all__ = ["update_and_search", "downdate_gains", "subtract_row_norms"]
+__all__ = ["update_and_search", "downdate_gains", "subtract_row_norms", "pool_picks"]
 
 # (without numba the callers do the same with NumPy)
 update_and_search = None
 downdate_gains = None
 subtract_row_norms = None
+pool_picks = None
 
 if HAVE_NUMBA:
 
@@ -57,3 +61,49 @@ if HAVE_NUMBA:
             for t in range(D.shape[1]):
                 acc += float(D[a, t].real) ** 2 + float(D[a, t].imag) ** 2
             nu[a] -= acc
+
+    @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
+    def pool_picks(CpT, vals, K, outside, n_max, picks, W):  # pragma: no cover - compiled
+        r"""The volume extension's greedy picks within its pool (module
+        :mod:`skeleton.sampling`), until ``n_max`` are made or the pool's best gain
+        falls below ``outside``.
+
+        ``CpT`` (q x P) holds the pool's rows of ``C`` as columns (so the update of
+        the gains runs along contiguous memory), ``vals`` their gains, ``K`` the
+        current :math:`(C_I^H C_I)^{-1}` (updated in place).  Pick ``n`` is the pool
+        position ``picks[n]``, and ``W[n]`` its update :math:`w/\sqrt{1+\nu}` for the
+        rows outside.  Returns the number of picks."""
+        q, P = CpT.shape
+        w = np.empty(q, dtype=K.dtype)
+        acc = np.empty(P, dtype=K.dtype)
+        n = 0
+        while n < n_max:
+            t = np.argmax(vals)
+            beta = vals[t]
+            if beta < outside:
+                break
+            for a in range(q):
+                s = K[a, 0] * np.conj(CpT[0, t])
+                for b in range(1, q):
+                    s += K[a, b] * np.conj(CpT[b, t])
+                w[a] = s
+            g = 1.0 / (1.0 + beta)
+            for p in range(P):
+                acc[p] = CpT[0, p] * w[0]
+            for b in range(1, q):
+                wb = w[b]
+                for p in range(P):
+                    acc[p] += CpT[b, p] * wb
+            for p in range(P):
+                x = acc[p]
+                vals[p] -= (x.real * x.real + x.imag * x.imag) * g
+            vals[t] = -np.inf
+            for a in range(q):
+                for b in range(q):
+                    K[a, b] -= w[a] * np.conj(w[b]) * g
+            sg = np.sqrt(g)
+            for a in range(q):
+                W[n, a] = w[a] * sg
+            picks[n] = t
+            n += 1
+        return n

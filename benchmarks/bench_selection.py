@@ -204,7 +204,7 @@ def summarize(rows):
 def report(res):
     info = res["machine"]
     lines = [
-        "# Selection rules against randomized_svd",
+        "# Selection rules against randomized_svd" + (", memory prefaulted" if res.get("prefault") else ""),
         "",
         f"Command: `{res['command']}`. Machine: {info['cpu']}, {info['logical_cores']} logical cores; "
         f"Python {info['python']}, NumPy {info['numpy']}, SciPy {info['scipy']}, numba {info['numba']}, "

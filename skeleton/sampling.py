@@ -29,10 +29,13 @@ X (a sketch, an SVD) is :mod:`skeleton.selection`'s business, summarised in the
 user guide. On an ``m x r`` basis: uniform ``O(k)``; leverage ``O(m r)`` for the
 scores and ``O(m)`` per round of draws; pivoted QR ``O(m r k)`` (LAPACK ``geqp3``,
 half of it matrix-vector work); DEIM ``O(m r^2)`` (LAPACK ``getrf``, matrix-matrix
-work); maxvol ``O(m r^2)`` for the start and ``O(m r)`` per swap (a rank-one update
-fused with the search for the next swap); each row beyond ``r`` (DEIM and maxvol
-with ``k > r``) ``O(P r)`` on a candidate pool of ``P`` rows plus ``O(m r)`` in
-the refreshes, which run as matrix products.
+work); maxvol ``O(m r^2)`` for the start (a pivoted QR) and ``O(m r)`` per swap (a
+rank-one update fused with the search for the next swap); each row beyond ``r``
+(DEIM and maxvol with ``k > r``) ``O(P r)`` on a candidate pool of ``P`` rows plus
+``O(m r)`` in the refreshes. The loops that sweep all ``m`` rows (the swaps, the
+refreshes, the steps of the sketch's pivoted QR) are compiled and parallel
+(:mod:`skeleton._compiled`), and BLAS runs on one thread meanwhile, so that its idle
+workers do not spin against numba's on the same cores.
 
 **Volume extension.** Beyond ``r`` rows, DEIM, maxvol and the pivoted selection of
 :mod:`skeleton.selection` add rows greedily by volume: with :math:`C = B B_I^{-1}`
@@ -45,9 +48,10 @@ upper bound: each update is applied at once only to a pool of the
 ``max(4 (k - |I|), 64)`` rows with the largest values, and the pool's best is taken
 while it is at least the largest value outside the pool - the greedy choice, at
 ``O(P r)`` per row for a pool of ``P``; when the pool runs dry, the updates since the
-last refresh are applied to every row by one matrix product and a new pool is drawn.
-That product is formed in single precision (twice as fast), so rows whose gains
-agree to about 1e-7 may be taken in either order.
+last refresh are applied to every row (a compiled sweep for a few updates, a matrix
+product for more) and a new pool is drawn. The refresh is formed in single precision
+(twice as fast) where its rounding is far below the gains, so rows whose gains agree
+to about 1e-7 may be taken in either order.
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ import scipy.linalg.blas
 
 from ._blas import single_threaded_blas
 from ._compiled import HAVE_NUMBA
-from ._compiled.maxvol import downdate_gains, pool_picks, subtract_row_norms, update_and_search
+from ._compiled.maxvol import downdate_blocks, downdate_gains, pool_picks, subtract_row_norms, update_and_search
 from ._compiled.rowid import project_rows, row_norms
 from ._validation import check_int, check_matrix, check_rng, check_vector, host_array, nonfinite_message
 
@@ -764,10 +768,14 @@ def _extend_by_volume_body(C, chosen, k):
 def _downdate(C, U, nu):
     """``nu_j -= sum_t |c_j u_t|^2`` for the rows ``u_t`` of ``U``: for a few rows one
     compiled read of ``C`` (:func:`skeleton._compiled.maxvol.downdate_gains`), for
-    more a GEMM and compiled row sums (the crossover measured on 20000 x 50)."""
+    more a GEMM per block of rows and thread with the row sums fused
+    (:func:`~skeleton._compiled.maxvol.downdate_blocks`), else NumPy's GEMM and
+    compiled row sums (the crossover measured on 20000 x 50)."""
     compiled = downdate_gains is not None and C.flags.c_contiguous
     if compiled and U.shape[0] < _DOT_ROWS:
         downdate_gains(C, np.ascontiguousarray(U), nu)
+        return
+    if compiled and downdate_blocks is not None and downdate_blocks(C, U, nu):
         return
     D = C @ U.T
     if compiled:

@@ -17,6 +17,9 @@ multiplies it by ``Omega`` (``sgemm``) at once; conversion (memory-bound) and
 product (compute-bound) then overlap across the threads, and no BLAS thread pool
 alternates with numba's.
 
+The volume extension's refresh (:func:`skeleton._compiled.maxvol.downdate_blocks`) runs
+its GEMM the same way, a block of rows per thread.
+
 ``dgemm``, ``dtrsm`` and ``sgemm`` only; other dtypes take the NumPy/SciPy path.
 """
 
@@ -26,7 +29,8 @@ import numpy as np
 
 from . import HAVE_NUMBA, numba
 
-__all__ = ["HAVE_NUMBA_BLAS", "gemm_sub_nt", "trsm_right_lower_t", "cholesky_update_chunk", "sgemm_rowmajor"]
+__all__ = ["HAVE_NUMBA_BLAS", "gemm_sub_nt", "trsm_right_lower_t", "cholesky_update_chunk", "sgemm_rowmajor",
+           "dgemm_rowmajor"]
 
 HAVE_NUMBA_BLAS = False
 if HAVE_NUMBA:
@@ -138,3 +142,24 @@ if HAVE_NUMBA_BLAS:
         q = ints.ctypes.data
         s = al.ctypes.data
         _sgemm(c, c + 1, q, q + 4, q + 8, s, b_ptr, q + 12, a_ptr, q + 16, s + 4, c_ptr, q + 20)
+
+    @numba.njit(nogil=True, cache=True)
+    def dgemm_rowmajor(a_ptr, lda, trans_a, b_ptr, ldb, trans_b, c_ptr, ldc, m, n, k, beta):  # pragma: no cover
+        """:func:`sgemm_rowmajor` in double precision."""
+        ch = np.empty(2, np.uint8)
+        ch[0] = 84 if trans_b else 78
+        ch[1] = 84 if trans_a else 78
+        ints = np.empty(6, np.int32)
+        ints[0] = n
+        ints[1] = m
+        ints[2] = k
+        ints[3] = ldb
+        ints[4] = lda
+        ints[5] = ldc
+        al = np.empty(2, np.float64)
+        al[0] = 1.0
+        al[1] = beta
+        c = ch.ctypes.data
+        q = ints.ctypes.data
+        s = al.ctypes.data
+        _dgemm(c, c + 1, q, q + 4, q + 8, s, b_ptr, q + 12, a_ptr, q + 16, s + 8, c_ptr, q + 20)

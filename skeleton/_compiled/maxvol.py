@@ -8,14 +8,16 @@ from __future__ import annotations
 import numpy as np
 
 from . import HAVE_NUMBA, numba
+from .blas import HAVE_NUMBA_BLAS
 
-__all__ = ["update_and_search", "downdate_gains", "subtract_row_norms", "pool_picks"]
+__all__ = ["update_and_search", "downdate_gains", "subtract_row_norms", "pool_picks", "downdate_blocks"]
 
 # (without numba the callers do the same with NumPy)
 update_and_search = None
 downdate_gains = None
 subtract_row_norms = None
 pool_picks = None
+downdate_blocks = None  # (without numba's BLAS the caller multiplies with NumPy)
 
 if HAVE_NUMBA:
 
@@ -107,3 +109,55 @@ if HAVE_NUMBA:
             picks[n] = t
             n += 1
         return n
+
+
+if HAVE_NUMBA_BLAS:
+    from .blas import dgemm_rowmajor, sgemm_rowmajor
+
+    @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
+    def _subtract_block(D, nu, i0, rows):  # pragma: no cover - compiled
+        for i in range(rows):
+            acc = 0.0
+            for s in range(D.shape[1]):
+                acc += float(D[i, s]) ** 2
+            nu[i0 + i] -= acc
+
+    @numba.njit(parallel=True, nogil=True, cache=True)
+    def _downdate_blocks64(C, Ut, nu, b, workers):  # pragma: no cover - compiled
+        m, q = C.shape
+        t = Ut.shape[1]
+        blocks = (m + b - 1) // b
+        for w in numba.prange(workers):
+            D = np.empty((b, t), dtype=np.float64)
+            for blk in range(w, blocks, workers):
+                i0 = blk * b
+                rows = min(m, i0 + b) - i0
+                dgemm_rowmajor(C.ctypes.data + i0 * q * 8, q, False, Ut.ctypes.data, t, False, D.ctypes.data, t,
+                               rows, t, q, 0.0)
+                _subtract_block(D, nu, i0, rows)
+
+    @numba.njit(parallel=True, nogil=True, cache=True)
+    def _downdate_blocks32(C, Ut, nu, b, workers):  # pragma: no cover - compiled
+        m, q = C.shape
+        t = Ut.shape[1]
+        blocks = (m + b - 1) // b
+        for w in numba.prange(workers):
+            D = np.empty((b, t), dtype=np.float32)
+            for blk in range(w, blocks, workers):
+                i0 = blk * b
+                rows = min(m, i0 + b) - i0
+                sgemm_rowmajor(C.ctypes.data + i0 * q * 4, q, False, Ut.ctypes.data, t, False, D.ctypes.data, t,
+                               rows, t, q, 0.0)
+                _subtract_block(D, nu, i0, rows)
+
+    def downdate_blocks(C, U, nu):
+        """``nu -= sum_t |C @ U[t]|^2`` per row for a real C-ordered ``C`` (float32 or
+        float64) and ``U`` (t x q) of its dtype: a one-thread GEMM per block of rows
+        and thread, its row sums taken while the block is in cache (the caller holds
+        BLAS to one thread). Returns False where it does not apply."""
+        if C.dtype not in (np.float32, np.float64) or U.dtype != C.dtype or not C.flags.c_contiguous:
+            return False
+        kernel = _downdate_blocks64 if C.dtype == np.float64 else _downdate_blocks32
+        b = 256
+        kernel(C, np.ascontiguousarray(U.T), nu, b, min(numba.get_num_threads(), -(-C.shape[0] // b)))
+        return True

@@ -238,13 +238,13 @@ def report(res):
                   f"X.sum(): {t[READ]['median_s']:.4f} s; NumPy's `X[:, J]`, `X[I, :]` for {KS[0]} uniform "
                   f"rows and columns (no check, no core): {t[GATHER]['median_s']:.4f} s "
                   f"({t[GATHER]['median_s'] / t[READ]['median_s']:.2f} reads).", "",
-                  "| method | time [s] | system [s] | speed-up | Frobenius error | error ratio | reads of X |",
+                  "| method | time [ms] | system [ms] | speed-up | Frobenius error | error ratio | reads of X |",
                   "|---|---|---|---|---|---|---|"]
         for g in res["summary"]:
             if g["layout"] != r["layout"]:
                 continue
-            sys_s = "-" if g.get("sys_s") is None else f"{g['sys_s']:.3f}"
-            lines.append(f"| {g['method']} | {g['time_s']:.3f} | {sys_s} | {g['speedup']:.1f} | {g['error']:.3e} | "
+            sys_s = "-" if g.get("sys_s") is None else f"{g['sys_s'] * 1e3:.0f}"
+            lines.append(f"| {g['method']} | {g['time_s'] * 1e3:.0f} | {sys_s} | {g['speedup']:.1f} | {g['error']:.3e} | "
                          f"{g['error_ratio']:.3f} | {g['reads']:.2f} |")
         lines.append("")
     lines += ["## Goals", "", "| goal | worst over layouts | target | met |", "|---|---|---|---|"]
@@ -255,7 +255,7 @@ def report(res):
             if not rows:
                 continue
             sp = min(g["speedup"] for g in rows)
-            lines.append(f"| {m}: speed-up | {sp:.1f} | >= {GOAL_SPEEDUP:g} | {'yes' if sp >= GOAL_SPEEDUP else '**no**'} |")
+            lines.append(f"| {m}: speed-up | {sp:.2f} | >= {GOAL_SPEEDUP:g} | {'yes' if sp >= GOAL_SPEEDUP else '**no**'} |")
             er = max(g["error_ratio"] for g in rows)
             if k == KS[0]:
                 lines.append(f"| {m}: error ratio | {er:.3f} | <= {GOAL_ERROR:g} | "

@@ -119,6 +119,20 @@ def test_fortran_order_chooses_as_well(rule, sketched):
     assert f <= 1.5 * c and c <= 1.5 * f
 
 
+@pytest.mark.parametrize("rule", RULES)
+def test_wide_x_is_selected_on_its_tall_transpose(rule, sketched):
+    # a wide array is read as its (Fortran-ordered) transpose, so its rows are the
+    # columns the tall one would get, and the other way round
+    X = np.asfortranarray(noisy())
+    W = X.T  # wide, C-ordered, the same memory
+    tall = skeleton_approx(X, 10, n_rows=30, n_cols=24, sampling=rule, rng=1)
+    wide = skeleton_approx(W, 10, n_rows=24, n_cols=30, sampling=rule, rng=1)
+    assert wide.row_idx.tolist() == tall.col_idx.tolist()
+    assert wide.col_idx.tolist() == tall.row_idx.tolist()
+    assert wide.error(W) <= 1.5 * skeleton_approx(np.ascontiguousarray(X), 10, n_rows=30, n_cols=24, sampling=rule,
+                                                  rng=1).error(X)
+
+
 def test_complex_and_float32_input(sketched):
     Z = noisy() + 1j * noisy(seed=5)
     for rule in RULES:

@@ -244,8 +244,8 @@ def report(res):
             if g["layout"] != r["layout"]:
                 continue
             sys_s = "-" if g.get("sys_s") is None else f"{g['sys_s'] * 1e3:.0f}"
-            lines.append(f"| {g['method']} | {g['time_s'] * 1e3:.0f} | {sys_s} | {g['speedup']:.1f} | {g['error']:.3e} | "
-                         f"{g['error_ratio']:.3f} | {g['reads']:.2f} |")
+            lines.append(f"| {g['method']} | {g['time_s'] * 1e3:.0f} | {sys_s} | {g['speedup']:.1f} | "
+                         f"{g['error']:.3e} | {g['error_ratio']:.3f} | {g['reads']:.2f} |")
         lines.append("")
     lines += ["## Goals", "", "| goal | worst over layouts | target | met |", "|---|---|---|---|"]
     for k in KS:

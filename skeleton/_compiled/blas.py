@@ -29,8 +29,7 @@ import numpy as np
 
 from . import HAVE_NUMBA, numba
 
-__all__ = ["HAVE_NUMBA_BLAS", "gemm_sub_nt", "trsm_right_lower_t", "cholesky_update_chunk", "sgemm_rowmajor",
-           "dgemm_rowmajor"]
+__all__ = ["HAVE_NUMBA_BLAS", "gemm_sub_nt", "trsm_right_lower_t", "cholesky_update_chunk", "gemm_rowmajor"]
 
 HAVE_NUMBA_BLAS = False
 if HAVE_NUMBA:
@@ -58,24 +57,8 @@ if HAVE_NUMBA_BLAS:
     @numba.njit(nogil=True, cache=True)
     def gemm_sub_nt(f_ptr, ldf, p_ptr, i, w_ptr, ldw, m, a):  # pragma: no cover - compiled
         """``W -= P @ F`` for row-major ``W`` (a x m, row stride ``ldw``), ``P`` (a x i,
-        contiguous) and ``F`` (i x m, row stride ``ldf``): in column-major terms
-        ``W^T -= F^T P^T``."""
-        ch = np.empty(1, np.uint8)
-        ch[0] = 78  # 'N'
-        ints = np.empty(6, np.int32)
-        ints[0] = m
-        ints[1] = a
-        ints[2] = i
-        ints[3] = ldf
-        ints[4] = i
-        ints[5] = ldw
-        al = np.empty(2)
-        al[0] = -1.0
-        al[1] = 1.0
-        c = ch.ctypes.data
-        q = ints.ctypes.data
-        s = al.ctypes.data
-        _dgemm(c, c, q, q + 4, q + 8, s, f_ptr, q + 12, p_ptr, q + 16, s + 8, w_ptr, q + 20)
+        contiguous) and ``F`` (i x m, row stride ``ldf``), by :func:`gemm_rowmajor`."""
+        gemm_rowmajor(True, p_ptr, i, False, f_ptr, ldf, False, w_ptr, ldw, a, m, i, -1.0, 1.0)
 
     @numba.njit(nogil=True, cache=True)
     def trsm_right_lower_t(l_ptr, a, b_ptr, ldb, m):  # pragma: no cover - compiled
@@ -120,46 +103,37 @@ if HAVE_NUMBA_BLAS:
                 d[r] -= v * v
 
     @numba.njit(nogil=True, cache=True)
-    def sgemm_rowmajor(a_ptr, lda, trans_a, b_ptr, ldb, trans_b, c_ptr, ldc, m, n, k, beta):  # pragma: no cover
-        """``C = A B + beta C`` in single precision for row-major ``C`` (m x n, row
-        stride ``ldc``), ``A`` (m x k, or its transpose stored k x m with
-        ``trans_a``) and ``B`` (k x n, or n x k with ``trans_b``): in column-major
-        terms ``C^T = B^T A^T``."""
+    def gemm_rowmajor(double, a_ptr, lda, trans_a, b_ptr, ldb, trans_b, c_ptr, ldc, m, n, k, alpha,
+                      beta):  # pragma: no cover - compiled
+        """``C = alpha A B + beta C`` for row-major ``C`` (m x n, row stride ``ldc``), ``A``
+        (m x k, or its transpose stored k x m with ``trans_a``) and ``B`` (k x n, or
+        n x k with ``trans_b``), in double precision (``dgemm``) or single
+        (``sgemm``): in column-major terms ``C^T = B^T A^T``."""
+        # every argument array is made before any address is taken, and read after
+        # the call: numba may free an array after its last use, and an array made
+        # after that could take its memory
         ch = np.empty(2, np.uint8)
+        ints = np.empty(6, np.int32)
+        al = np.empty(2, np.float64)
+        al32 = np.empty(2, np.float32)
         ch[0] = 84 if trans_b else 78  # 'T' or 'N', for the first operand, B^T
         ch[1] = 84 if trans_a else 78
-        ints = np.empty(6, np.int32)
         ints[0] = n
         ints[1] = m
         ints[2] = k
         ints[3] = ldb
         ints[4] = lda
         ints[5] = ldc
-        al = np.empty(2, np.float32)
-        al[0] = 1.0
+        al[0] = alpha  # alpha and beta in the routine's own precision, by address
         al[1] = beta
+        al32[0] = alpha
+        al32[1] = beta
         c = ch.ctypes.data
         q = ints.ctypes.data
-        s = al.ctypes.data
-        _sgemm(c, c + 1, q, q + 4, q + 8, s, b_ptr, q + 12, a_ptr, q + 16, s + 4, c_ptr, q + 20)
-
-    @numba.njit(nogil=True, cache=True)
-    def dgemm_rowmajor(a_ptr, lda, trans_a, b_ptr, ldb, trans_b, c_ptr, ldc, m, n, k, beta):  # pragma: no cover
-        """:func:`sgemm_rowmajor` in double precision."""
-        ch = np.empty(2, np.uint8)
-        ch[0] = 84 if trans_b else 78
-        ch[1] = 84 if trans_a else 78
-        ints = np.empty(6, np.int32)
-        ints[0] = n
-        ints[1] = m
-        ints[2] = k
-        ints[3] = ldb
-        ints[4] = lda
-        ints[5] = ldc
-        al = np.empty(2, np.float64)
-        al[0] = 1.0
-        al[1] = beta
-        c = ch.ctypes.data
-        q = ints.ctypes.data
-        s = al.ctypes.data
-        _dgemm(c, c + 1, q, q + 4, q + 8, s, b_ptr, q + 12, a_ptr, q + 16, s + 8, c_ptr, q + 20)
+        if double:
+            s = al.ctypes.data
+            _dgemm(c, c + 1, q, q + 4, q + 8, s, b_ptr, q + 12, a_ptr, q + 16, s + 8, c_ptr, q + 20)
+        else:
+            s = al32.ctypes.data
+            _sgemm(c, c + 1, q, q + 4, q + 8, s, b_ptr, q + 12, a_ptr, q + 16, s + 4, c_ptr, q + 20)
+        return ch[0] + ints[0] + al[0] + al32[0]

@@ -112,7 +112,7 @@ if HAVE_NUMBA:
 
 
 if HAVE_NUMBA_BLAS:
-    from .blas import dgemm_rowmajor, sgemm_rowmajor
+    from .blas import gemm_rowmajor
 
     @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
     def _subtract_block(D, nu, i0, rows):  # pragma: no cover - compiled
@@ -123,31 +123,18 @@ if HAVE_NUMBA_BLAS:
             nu[i0 + i] -= acc
 
     @numba.njit(parallel=True, nogil=True, cache=True)
-    def _downdate_blocks64(C, Ut, nu, b, workers):  # pragma: no cover - compiled
+    def _downdate_blocks(C, Ut, nu, b, workers):  # pragma: no cover - compiled
         m, q = C.shape
         t = Ut.shape[1]
+        size = C.itemsize
         blocks = (m + b - 1) // b
         for w in numba.prange(workers):
-            D = np.empty((b, t), dtype=np.float64)
+            D = np.empty((b, t), dtype=C.dtype)
             for blk in range(w, blocks, workers):
                 i0 = blk * b
                 rows = min(m, i0 + b) - i0
-                dgemm_rowmajor(C.ctypes.data + i0 * q * 8, q, False, Ut.ctypes.data, t, False, D.ctypes.data, t,
-                               rows, t, q, 0.0)
-                _subtract_block(D, nu, i0, rows)
-
-    @numba.njit(parallel=True, nogil=True, cache=True)
-    def _downdate_blocks32(C, Ut, nu, b, workers):  # pragma: no cover - compiled
-        m, q = C.shape
-        t = Ut.shape[1]
-        blocks = (m + b - 1) // b
-        for w in numba.prange(workers):
-            D = np.empty((b, t), dtype=np.float32)
-            for blk in range(w, blocks, workers):
-                i0 = blk * b
-                rows = min(m, i0 + b) - i0
-                sgemm_rowmajor(C.ctypes.data + i0 * q * 4, q, False, Ut.ctypes.data, t, False, D.ctypes.data, t,
-                               rows, t, q, 0.0)
+                gemm_rowmajor(size == 8, C.ctypes.data + i0 * q * size, q, False, Ut.ctypes.data, t, False,
+                              D.ctypes.data, t, rows, t, q, 1.0, 0.0)
                 _subtract_block(D, nu, i0, rows)
 
     def downdate_blocks(C, U, nu):
@@ -157,7 +144,6 @@ if HAVE_NUMBA_BLAS:
         BLAS to one thread). Returns False where it does not apply."""
         if C.dtype not in (np.float32, np.float64) or U.dtype != C.dtype or not C.flags.c_contiguous:
             return False
-        kernel = _downdate_blocks64 if C.dtype == np.float64 else _downdate_blocks32
         b = 256
-        kernel(C, np.ascontiguousarray(U.T), nu, b, min(numba.get_num_threads(), -(-C.shape[0] // b)))
+        _downdate_blocks(C, np.ascontiguousarray(U.T), nu, b, min(numba.get_num_threads(), -(-C.shape[0] // b)))
         return True

@@ -133,7 +133,7 @@ if HAVE_NUMBA:
 
 
 if HAVE_NUMBA_BLAS:
-    from .blas import sgemm_rowmajor
+    from .blas import gemm_rowmajor
 
     @numba.njit(nogil=True, cache=True, fastmath=_FM)
     def _convert_rows(X, i0, i1, buf, sq):  # pragma: no cover - compiled
@@ -163,8 +163,8 @@ if HAVE_NUMBA_BLAS:
                 i0 = blk * b
                 i1 = min(n, i0 + b)
                 _convert_rows(X, i0, i1, buf, sq)
-                sgemm_rowmajor(buf.ctypes.data, d, False, Omega.ctypes.data, l, False,
-                               Y.ctypes.data + i0 * l * 4, l, i1 - i0, l, d, 0.0)
+                gemm_rowmajor(False, buf.ctypes.data, d, False, Omega.ctypes.data, l, False,
+                              Y.ctypes.data + i0 * l * 4, l, i1 - i0, l, d, 1.0, 0.0)
 
     @numba.njit(parallel=True, nogil=True, cache=True)
     def _sketch_fused_cols(Xt, Omega, parts, b, sq):  # pragma: no cover - compiled
@@ -182,8 +182,8 @@ if HAVE_NUMBA_BLAS:
                 j0 = blk * b
                 j1 = min(d, j0 + b)
                 _convert_rows(Xt, j0, j1, buf, sq)
-                sgemm_rowmajor(buf.ctypes.data, n, True, Omega.ctypes.data + j0 * l * 4, l, False,
-                               parts[t].ctypes.data, l, n, l, j1 - j0, 0.0 if first else 1.0)
+                gemm_rowmajor(False, buf.ctypes.data, n, True, Omega.ctypes.data + j0 * l * 4, l, False,
+                              parts[t].ctypes.data, l, n, l, j1 - j0, 1.0, 0.0 if first else 1.0)
                 first = False
 
 

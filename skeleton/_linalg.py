@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._compiled.rowid import row_norms
 from ._messages import numpy_dtype
 
 # Sums of squares below this lose digits to underflow (and above it overflow is
@@ -152,3 +153,15 @@ def grow_rows(a, need):
     new = np.empty((max(need, 2 * a.shape[0]),) + a.shape[1:], dtype=a.dtype)
     new[: a.shape[0]] = a
     return new
+
+
+def row_sq_norms(M):
+    """Squared 2-norms of the rows of the host array ``M``, summed in float64: one
+    compiled parallel read of a C-ordered float or complex ``M``, else NumPy."""
+    M = np.asarray(M)
+    if row_norms is not None and M.ndim == 2 and M.dtype.kind in "fc" and M.flags.c_contiguous:
+        out = np.empty(M.shape[0])
+        row_norms(M, out)
+        return out
+    A = M.astype(np.result_type(M.dtype, np.float64), copy=False)
+    return (A.real ** 2 + A.imag ** 2 if A.dtype.kind == "c" else A * A).sum(axis=1)

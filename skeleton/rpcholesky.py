@@ -76,7 +76,7 @@ from ._compiled.blas import HAVE_NUMBA_BLAS
 from ._compiled.cholesky import array_cholesky_rows, rejection, subtract_sumsq
 from ._entry_source import EntrySource
 from ._lowrank import FactoredEntries
-from ._linalg import grow_rows, reserve_rows
+from ._linalg import grow_rows, reserve_rows, row_sq_norms
 from ._validation import check_choice, check_rank_rtol, check_rng, nonfinite_message
 
 __all__ = ["PivotedCholesky", "rpcholesky"]
@@ -391,7 +391,7 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
                 raise ValueError(f"{src.name} must be Hermitian, but {src.name}[s, t] != conj({src.name}[t, s]) "
                                  "on a block of sampled pivots")
         FsT = np.ascontiguousarray(Ft[:i, cand].T)  # F[cand, :i]
-        g0 = G.diagonal().real - _row_sq_norms(FsT)  # fresh residual diagonal
+        g0 = G.diagonal().real - row_sq_norms(FsT)  # fresh residual diagonal
         tau = _noise_level(i, eps) * scale[cand]
         low = g0 < -_indefinite_level(i, eps) * scale[cand]
         if low.any():
@@ -426,13 +426,6 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
         n_entries=int(src.n_entries),
         method=method,
     )
-
-
-def _row_sq_norms(M):
-    """Squared 2-norms of the rows of ``M``, as float64."""
-    if M.dtype.kind == "c":
-        M = M.view(M.real.dtype)  # interleaved (re, im): the same row sums
-    return np.einsum("ij,ij->i", M, M, dtype=np.float64)
 
 
 def _predicted_need(history, rtol):

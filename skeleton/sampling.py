@@ -65,8 +65,9 @@ import scipy.linalg.blas
 
 from ._blas import single_threaded_blas
 from ._compiled import HAVE_NUMBA
-from ._compiled.maxvol import downdate_blocks, downdate_gains, pool_picks, subtract_row_norms, update_and_search
-from ._compiled.rowid import project_rows, row_norms
+from ._compiled.maxvol import downdate_blocks, downdate_gains, pool_picks, update_and_search
+from ._compiled.rowid import project_rows
+from ._linalg import row_sq_norms
 from ._validation import check_int, check_matrix, check_rng, check_vector, host_array, nonfinite_message
 
 __all__ = [
@@ -459,7 +460,7 @@ def _cpqr_row_id_body(Y, dtype, floor):
         # scale (a power of two, exact); pivots and C do not depend on the scale
         e = math.frexp(top)[1]
         Y, floor = Y * math.ldexp(1.0, -e), floor * math.ldexp(1.0, -e)
-    norms = _row_sq_norms(Y, compiled)
+    norms = row_sq_norms(Y)
     if not compiled:
         Y = Y.astype(work, copy=False)
     last = norms.copy()  # each row's squared norm when it was last computed exactly
@@ -522,15 +523,6 @@ def _cpqr_row_id_body(Y, dtype, floor):
     C = np.ascontiguousarray(trsm(1.0, T, coef[:q].T, side=1, lower=1, overwrite_b=1))  # (rows are read)
     C[piv] = np.eye(q, dtype=work)
     return piv, C, q
-
-
-def _row_sq_norms(Y, compiled):
-    """``sum_j |Y[i, j]|^2`` per row, in float64 (at least)."""
-    if compiled:
-        out = np.empty(Y.shape[0])
-        row_norms(Y, out)
-        return out
-    return _sq(Y.astype(np.result_type(Y.dtype, np.float64), copy=False)).sum(axis=1)
 
 
 def _sq(A):
@@ -712,7 +704,7 @@ def _extend_by_volume_body(C, chosen, k):
     CI = C[chosen]
     if CI.shape[0] == CI.shape[1] and np.array_equal(CI, np.eye(CI.shape[0], dtype=CI.dtype)):
         K = np.eye(CI.shape[1], dtype=C.dtype)  # C from a row ID: nu_j = ||c_j||^2
-        nu = _row_sq_norms(C, row_norms is not None and C.flags.c_contiguous)
+        nu = row_sq_norms(C)
     else:
         K = np.linalg.pinv(CI.conj().T @ CI, hermitian=True)
         nu = np.real(np.sum((C @ K) * C.conj(), axis=1))
@@ -769,24 +761,20 @@ def _downdate(C, U, nu):
     """``nu_j -= sum_t |c_j u_t|^2`` for the rows ``u_t`` of ``U``: for a few rows one
     compiled read of ``C`` (:func:`skeleton._compiled.maxvol.downdate_gains`), for
     more a GEMM per block of rows and thread with the row sums fused
-    (:func:`~skeleton._compiled.maxvol.downdate_blocks`), else NumPy's GEMM and
-    compiled row sums (the crossover measured on 20000 x 50)."""
+    (:func:`~skeleton._compiled.maxvol.downdate_blocks`), else NumPy's GEMM (the
+    crossover measured on 20000 x 50)."""
     compiled = downdate_gains is not None and C.flags.c_contiguous
     if compiled and U.shape[0] < _DOT_ROWS:
         downdate_gains(C, np.ascontiguousarray(U), nu)
         return
     if compiled and downdate_blocks is not None and downdate_blocks(C, U, nu):
         return
-    D = C @ U.T
-    if compiled:
-        subtract_row_norms(D, nu)
-    else:
-        nu -= np.sum(D.real ** 2 + D.imag ** 2 if D.dtype.kind == "c" else D * D, axis=1)
+    nu -= row_sq_norms(C @ U.T)
 
 
 def _fill_by_norm(C, chosen, k):
     """``chosen`` completed to ``k`` rows by the largest row norms of ``C``."""
-    norms = np.sum(np.abs(C) ** 2, axis=1) if C.shape[1] else np.zeros(C.shape[0])
+    norms = row_sq_norms(C) if C.shape[1] else np.zeros(C.shape[0])
     norms[np.asarray(chosen, dtype=np.intp)] = -np.inf
     order = np.argsort(-norms, kind="stable")
     out = list(chosen) + [int(i) for i in order[: k - len(chosen)]]

@@ -10,12 +10,11 @@ import numpy as np
 from . import HAVE_NUMBA, numba
 from .blas import HAVE_NUMBA_BLAS
 
-__all__ = ["update_and_search", "downdate_gains", "subtract_row_norms", "pool_picks", "downdate_blocks"]
+__all__ = ["update_and_search", "downdate_gains", "pool_picks", "downdate_blocks"]
 
 # (without numba the callers do the same with NumPy)
 update_and_search = None
 downdate_gains = None
-subtract_row_norms = None
 pool_picks = None
 downdate_blocks = None  # (without numba's BLAS the caller multiplies with NumPy)
 
@@ -52,16 +51,6 @@ if HAVE_NUMBA:
                 for b in range(1, q):
                     d += C[a, b] * U[t, b]
                 acc += float(d.real) ** 2 + float(d.imag) ** 2
-            nu[a] -= acc
-
-    @numba.njit(parallel=True, nogil=True, cache=True, fastmath={"reassoc", "contract"})
-    def subtract_row_norms(D, nu):  # pragma: no cover - compiled
-        """``nu[a] -= sum_t |D[a, t]|^2`` in float64 (NumPy's row sums of a thin ``D``
-        are slow)."""
-        for a in numba.prange(D.shape[0]):
-            acc = 0.0
-            for t in range(D.shape[1]):
-                acc += float(D[a, t].real) ** 2 + float(D[a, t].imag) ** 2
             nu[a] -= acc
 
     @numba.njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})

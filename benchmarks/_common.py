@@ -78,18 +78,23 @@ def load_average():
         return None
 
 
-def timed(methods, repeats, *, warmup=True, pause=0.0, prepare=None):
+def timed(methods, repeats, *, warmup=True, pause=0.0, prepare=None, shuffle=None):
     """Median wall time of each zero-argument callable in ``methods`` (a dict).
 
     One warm-up call per method first (JIT, plan caches, page faults; not counted)
     unless ``warmup=False``; then ``repeats`` rounds, each calling every method once,
-    in order. Before each timed call, and outside the timed window, ``prepare(name)``
-    runs if given (to set that method's thread count, say) and the process idles
+    in order. Before each timed call, and outside the timed window, the process idles
     ``pause`` seconds (BLAS threads left spinning by the previous call then no longer
-    slow the next one). Returns ``{name: {"median_s", "min_s", "all_s", "warmup",
+    slow the next one) and then ``prepare(name)`` runs if given (to set that method's
+    thread count, say). Returns ``{name: {"median_s", "min_s", "all_s", "warmup",
     "sys_median_s"}}``; the last is the process's kernel (system) CPU time per call, where
     the platform reports it (``resource``; None elsewhere): page faults on fresh memory
     show up there, and on a virtual machine they can dominate a memory-bound call.
+
+    ``shuffle`` (a seed for :class:`numpy.random.SeedSequence`) calls the methods of
+    each round in a fresh random order instead: a cost that depends on the place in
+    the round (memory the machine reclaims after a while, say) then falls on every
+    method alike rather than on whichever one always comes at that place.
     """
     if warmup:
         for k, f in methods.items():
@@ -98,12 +103,17 @@ def timed(methods, repeats, *, warmup=True, pause=0.0, prepare=None):
             f()
     ts = {k: [] for k in methods}
     sys_s = {k: [] for k in methods}
-    for _ in range(repeats):
-        for k, f in methods.items():
-            if prepare is not None:
-                prepare(k)
+    names = list(methods)
+    orders = ([names] * repeats if shuffle is None else
+              [[names[i] for i in np.random.default_rng(seed).permutation(len(names))]
+               for seed in np.random.SeedSequence(shuffle).spawn(repeats)])
+    for order in orders:
+        for k in order:
+            f = methods[k]
             if pause:
                 time.sleep(pause)
+            if prepare is not None:  # (after the pause: what it prepares is fresh)
+                prepare(k)
             r0 = resource.getrusage(resource.RUSAGE_SELF).ru_stime if resource else 0.0
             t0 = time.perf_counter()
             f()

@@ -3,7 +3,9 @@
 Case (issue 15): the noisy rank-50 test problem of :mod:`benchmarks.bench_cur`
 (singular values 1 .. 1e-2, ``||E||_2 = 1e-6 ||X||_2``), 20000 x 5000, in four
 layouts: tall and wide (its transpose, 5000 x 20000), each C- and Fortran-ordered.
-Per layout, in one process, interleaved within each round:
+Per layout, in one process, interleaved within each round (in a fresh random order
+each round, seeded, unless ``--fixed-order``: on a virtual machine the cost of a
+call can depend on its place in the round, see :func:`benchmarks._common.timed`):
 
 * ``sklearn.utils.extmath.randomized_svd(X, 50, n_iter=2)`` - the peer;
 * ``X.sum()`` - one streaming read of X, the unit of "reads of X";
@@ -173,9 +175,14 @@ def touch_memory(mb):
     return prepare
 
 
-def bench_layout(name, X, repeats, before, prefault=0):
+# the seed of the per-round orders (benchmarks._common.timed)
+ORDER_SEED = 20261201
+
+
+def bench_layout(name, X, repeats, before, prefault=0, shuffle=ORDER_SEED):
     methods = methods_for(X, before)
-    t = timed(methods, repeats, pause=PAUSE_S, prepare=touch_memory(prefault) if prefault else None)
+    t = timed(methods, repeats, pause=PAUSE_S, prepare=touch_memory(prefault) if prefault else None,
+              shuffle=shuffle)
     errs = {}
     for m, f in methods.items():
         out = f()
@@ -216,19 +223,22 @@ def report(res):
         f"{res['n']} x {res['d']} (tall) and its transpose (wide), C- and Fortran-ordered. "
         f"`skeleton_approx(X, {RANK}, n_rows=k, n_cols=k, sampling=rule, rng=0)`: default core, "
         "check_finite=True. Median of "
-        f"{res['repeats']} rounds after a warm-up call, methods interleaved within each round, each call after "
+        f"{res['repeats']} rounds after a warm-up call, methods interleaved within each round "
+        + ("(in the same order every round)" if res.get("fixed_order") else
+           f"(in a fresh random order each round, seed {res.get('order_seed', ORDER_SEED)})")
+        + ", each call after "
         f"{PAUSE_S} s idle. Speed-up: time of `randomized_svd(X, {RANK}, n_iter=2)` / time of the rule (goal >= "
         f"{GOAL_SPEEDUP:g}); error ratio: relative Frobenius error / randomized_svd's (goal <= {GOAL_ERROR:g} at "
         f"k = {KS[0]}; reported at k = {KS[1]}); reads: time / time of X.sum() (goal <= {GOAL_READS:g} for "
         f"uniform at k = {KS[0]}). System: the part of the time that was the process's kernel CPU time (median), "
         "mostly page faults on the fresh memory of C and R; on this virtual machine it varies with what ran "
-        "before (memory the previous call freed returns to the host), and moves from method to method "
-        "between runs.",
+        "before (memory freed a while ago has gone back to the host, and touching it again faults), so in "
+        "a fixed order it falls on whichever method comes at that place in the round.",
         "",
     ]
     if res.get("prefault"):
-        lines[-1:-1] = ["", f"Prefaulted: before each timed call (and outside it) {res['prefault']} MB are written "
-                        "and freed, for every method alike, so that the fresh memory of the call is memory the "
+        lines[-1:-1] = ["", f"Prefaulted: before each timed call (outside it, after the idle pause) {res['prefault']} MB "
+                        "are written and freed, for every method alike, so that the fresh memory of the call is memory the "
                         "process has just used rather than memory the virtual machine has handed back to its host; "
                         "what remains in the system column is the ordinary cost of the page faults."]
     for r in res["layouts"]:
@@ -281,6 +291,8 @@ def main(argv=None):
     ap.add_argument("--layouts", nargs="*", default=None, help="only these layouts (e.g. 'tall, C')")
     ap.add_argument("--prefault", type=int, default=0, metavar="MB",
                     help="write and free MB megabytes before each timed call (selection_prefault.*)")
+    ap.add_argument("--fixed-order", action="store_true",
+                    help="call the methods in the same order every round (default: a seeded random order)")
     ap.add_argument("--paired", action="store_true",
                     help="with --before: only uniform, now against before, paired (uniform_before_after.*)")
     args = ap.parse_args(argv)
@@ -309,7 +321,8 @@ def main(argv=None):
                 res.setdefault("paired", []).append(
                     {"layout": name, "times": paired_uniform(make(), before, res["paired_repeats"], PAUSE_S)})
                 continue
-            res["layouts"].append(bench_layout(name, make(), repeats, before, args.prefault))
+            res["layouts"].append(bench_layout(name, make(), repeats, before, args.prefault,
+                                               None if args.fixed_order else ORDER_SEED))
     res["load_after"] = load_average()
     if args.paired:
         res["command"] += " --before CHECKOUT --paired"
@@ -325,6 +338,12 @@ def main(argv=None):
         return res
     res["summary"] = summarize(res["layouts"])
     stem = "selection_quick" if args.quick else "selection"
+    if args.fixed_order:
+        res["fixed_order"] = True
+        res["command"] += " --fixed-order"
+        stem += "_fixed_order"
+    else:
+        res["order_seed"] = ORDER_SEED
     if args.prefault:
         res["prefault"] = args.prefault
         res["command"] += f" --prefault {args.prefault}"

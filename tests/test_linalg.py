@@ -7,7 +7,16 @@ import numpy as np
 import pytest
 
 from skeleton._backends.numpy import NumpyBackend
-from skeleton._linalg import InputRounding, input_rounding, power_of_two_scale, rank_from_singular_values
+import scipy.linalg
+
+import skeleton._linalg as linalg
+from skeleton._linalg import (
+    InputRounding,
+    input_rounding,
+    power_of_two_scale,
+    rank_from_singular_values,
+    solve_lower_right,
+)
 
 
 def test_input_rounding_only_for_data_coarser_than_the_computation():
@@ -44,3 +53,52 @@ def test_power_of_two_scale(m):
     np.testing.assert_array_equal(np.ldexp(np.ldexp(A, -e), e), A)  # exact (normal range)
     assert power_of_two_scale(np.zeros((2, 2)), NumpyBackend()) == 0
     assert power_of_two_scale(np.array([[np.nan, 1.0]]), NumpyBackend()) == 0
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize("unit", [False, True])
+def test_solve_lower_right_against_scipy(compiled, dtype, unit, monkeypatch):
+    if not compiled:
+        monkeypatch.setattr(linalg, "solve_rows_lower", None)
+    rng = np.random.default_rng(3)
+    m, q = 300, 17
+    real = np.dtype(dtype).kind == "f"
+    L = np.tril(rng.standard_normal((q, q))) + 4 * np.eye(q)
+    B = rng.standard_normal((m, q))
+    if not real:
+        L, B = L + 1j * np.tril(rng.standard_normal((q, q))), B + 1j * rng.standard_normal((m, q))
+    L, B = L.astype(dtype), B.astype(dtype)
+    Lu = np.tril(L, -1) + np.eye(q) if unit else L
+    ref = scipy.linalg.solve_triangular(Lu.astype(np.complex128), B.T.astype(np.complex128), trans="T",
+                                        lower=True).T
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    # what lies above the diagonal (and on it, when unit) is never read
+    Lg = (L + np.triu(np.full((q, q), 1e6), 0 if unit else 1)).astype(dtype)
+    for Bin in (B, np.asfortranarray(B), np.repeat(B, 2, axis=0)[::2]):
+        X = solve_lower_right(Bin, Lg, unit=unit)
+        assert X.dtype == dtype and X.flags.c_contiguous
+        np.testing.assert_allclose(X, ref, rtol=tol, atol=tol * np.abs(ref).max())
+        np.testing.assert_allclose(X @ Lu, B, rtol=tol, atol=tol * np.abs(B).max())
+    # rows scattered into a given array, the others left alone
+    out = np.full((m + 5, q), 9.0, dtype=dtype)
+    rows = rng.permutation(m + 5)[:m]
+    solve_lower_right(B, L, unit=unit, out=out, rows=rows)
+    np.testing.assert_allclose(out[rows], ref, rtol=tol, atol=tol * np.abs(ref).max())
+    rest = np.setdiff1d(np.arange(m + 5), rows)
+    assert np.all(out[rest] == 9.0)
+    # in place
+    M = B.copy()
+    assert solve_lower_right(M, L, unit=unit, out=M) is M
+    np.testing.assert_allclose(M, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
+def test_solve_lower_right_empty_and_extreme_scales():
+    assert solve_lower_right(np.zeros((0, 3)), np.eye(3)).shape == (0, 3)
+    assert solve_lower_right(np.zeros((4, 0)), np.zeros((0, 0))).shape == (4, 0)
+    rng = np.random.default_rng(0)
+    L = np.tril(rng.standard_normal((8, 8))) + 3 * np.eye(8)
+    B = rng.standard_normal((50, 8))
+    base = solve_lower_right(B, L)
+    for s in (1e-200, 1e200):  # scale-free: B and L scaled alike give the same X
+        np.testing.assert_allclose(solve_lower_right(B * s, L * s), base, rtol=1e-13, atol=0)

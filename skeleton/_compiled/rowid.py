@@ -1,7 +1,9 @@
-"""The compiled steps of the left-looking pivoted QR of a tall sketch
-(:func:`skeleton.sampling._cpqr_row_id`): the squared row norms, and one step's
-projection of every row on the newest basis vector with the downdate of its residual
-norm and the search for the next pivot, each one parallel read of ``Y``."""
+"""The compiled steps of the row IDs of a tall matrix (:mod:`skeleton.sampling`): the
+squared row norms; one step of the left-looking pivoted QR of a sketch
+(:func:`skeleton.sampling._cpqr_row_id`), the projection of every row on the newest
+basis vector with the downdate of its residual norm and the search for the next pivot,
+one parallel read of ``Y``; and the triangular solve, row by row, that turns the
+factors into the interpolation matrix (:func:`skeleton._linalg.solve_lower_right`)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ import numpy as np
 
 from . import HAVE_NUMBA, numba
 
-__all__ = ["row_norms", "project_rows"]
+__all__ = ["row_norms", "project_rows", "solve_rows_lower"]
 
 # (without numba the caller does the same with NumPy)
 row_norms = None
 project_rows = None
+solve_rows_lower = None
 
 if HAVE_NUMBA:
     # "reassoc" vectorises the dot products; NaN/inf semantics are kept
@@ -62,3 +65,27 @@ if HAVE_NUMBA:
                 elif v > bv:
                     bv, ba = v, i
             best[h], arg[h], stale[h] = bv, ba, sv
+
+    @numba.njit(parallel=True, nogil=True, cache=True, fastmath=_FM)
+    def solve_rows_lower(B, L, unit, out, dest):  # pragma: no cover - compiled
+        """``out[dest[i]] = x`` with ``x L = B[i]`` for every row ``i`` of ``B`` (m x q),
+        ``L`` lower triangular (q x q, C-ordered; its diagonal taken as ones when
+        ``unit``). Back-substitution from the last unknown, each one an axpy along a row
+        of ``L`` (contiguous, so it vectorises), on a copy of the row held by the
+        thread; the rows are independent and shared among the threads in chunks."""
+        m, q = B.shape
+        chunks = min(m, 64)
+        step = (m + chunks - 1) // chunks
+        for h in numba.prange(chunks):
+            b = np.empty(q, dtype=out.dtype)
+            for i in range(h * step, min(m, (h + 1) * step)):
+                for j in range(q):
+                    b[j] = B[i, j]
+                for j in range(q - 1, -1, -1):
+                    xj = b[j] if unit else b[j] / L[j, j]
+                    b[j] = xj
+                    for a in range(j):
+                        b[a] -= xj * L[j, a]
+                o = out[dest[i]]
+                for j in range(q):
+                    o[j] = b[j]

@@ -1,0 +1,31 @@
+"""The timing harness of the benchmarks: every method timed ``repeats`` times, and with
+``shuffle`` each round in its own seeded order."""
+
+from benchmarks._common import timed
+
+
+def _recorder(names):
+    calls = []
+    return calls, {n: (lambda n=n: calls.append(n)) for n in names}
+
+
+def test_fixed_order_calls_the_methods_in_turn():
+    calls, methods = _recorder("abcd")
+    out = timed(methods, 3, warmup=False)
+    assert calls == list("abcd") * 3
+    assert all(len(v["all_s"]) == 3 for v in out.values())
+
+
+def test_shuffled_rounds_are_seeded_permutations():
+    names = [f"m{i}" for i in range(6)]
+    calls, methods = _recorder(names)
+    timed(methods, 8, warmup=False, shuffle=7)
+    rounds = [calls[i : i + 6] for i in range(0, len(calls), 6)]
+    assert len(rounds) == 8 and all(sorted(r) == names for r in rounds)
+    assert len({tuple(r) for r in rounds}) > 1  # not one order repeated
+    again, methods = _recorder(names)
+    timed(methods, 8, warmup=False, shuffle=7)
+    assert again == calls  # the same seed gives the same orders
+    other, methods = _recorder(names)
+    timed(methods, 8, warmup=False, shuffle=8)
+    assert other != calls

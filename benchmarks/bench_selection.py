@@ -303,7 +303,7 @@ def main(argv=None):
     import threadpoolctl
 
     n, d = (4000, 1600) if args.quick else (20000, 5000)
-    repeats = args.repeats or (2 if args.quick else 5)
+    repeats = args.repeats or (2 if args.quick else 7)
     before = load_before(args.before) if args.before else None
     numba.set_num_threads(args.threads)
     res = {"command": "python -m benchmarks.bench_selection" + (" --quick" if args.quick else ""),

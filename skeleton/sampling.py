@@ -82,6 +82,10 @@ __all__ = [
 _LOW_REFRESH = 1e-4
 # Most swaps of square maxvol.
 _MAXVOL_MAX_ITER = 200
+# A given maxvol start is used while its coefficients |B B_I^{-1}| stay below this
+# (each swap at least multiplies |det B_I| by tol, so a start this far from maximal
+# volume would cost many swaps; a near-singular one, inaccurate coefficients).
+_START_COEF = 1e3
 # The candidate pool of the volume extension: the rows still to add times this, at
 # least this many rows. A larger pool refreshes less often but costs more per pick;
 # with the compiled refresh, pools this small were the fastest on 5000-200000 x 20-100
@@ -573,7 +577,7 @@ def _maxvol_swaps(C, idx, tol, max_iter):
     return swaps
 
 
-def _maxvol_square(B, tol=1.05, max_iter=_MAXVOL_MAX_ITER):
+def _maxvol_square(B, tol=1.05, max_iter=_MAXVOL_MAX_ITER, start=None):
     """Rows ``I`` (len r) of the tall ``B`` (``m x r``) with ``|B B[I]^{-1}| <= tol``.
 
     Goreinov, Oseledets, Savostyanov, Tyrtyshnikov, Zamarashkin (2010): start from
@@ -584,9 +588,21 @@ def _maxvol_square(B, tol=1.05, max_iter=_MAXVOL_MAX_ITER):
     ``(I, C)``. (teneva starts from the pivots of an LU factorisation with partial
     pivoting, which cost less but give a smaller volume: on the singular vectors of
     ``benchmarks/bench_selection.py`` that start needed 13-24 swaps where this one
-    needed 0-1, and its swaps ended at a smaller volume.)
+    needed 0-1, and its swaps ended at a smaller volume.) A ``start`` (``r`` distinct
+    rows) replaces the pivoted QR when it is a usable one: ``C`` for it comes from
+    :func:`_interpolation` (no pass of the pivoted QR over ``B``), and a start whose
+    coefficients exceed :data:`_START_COEF` in modulus (near-singular ``B_I``) is
+    dropped for the pivoted-QR start.
     """
     m, r = B.shape
+    if start is not None:
+        start = np.asarray(start, dtype=np.intp)
+        with single_threaded_blas():
+            C = _interpolation(B, start, B.dtype)
+        if np.isfinite(C).all() and float(np.max(np.abs(C), initial=0.0)) <= _START_COEF:
+            idx = start.copy()
+            _maxvol_swaps(C, idx, tol, max_iter)
+            return idx, C
     order, C, q = _cpqr_row_id(B)
     if q < r:
         raise np.linalg.LinAlgError(
@@ -661,13 +677,15 @@ def maxvol_indices(B, k, tol=1.05):
     return _maxvol(B, k, float(tol))
 
 
-def _maxvol(B, k, tol=1.05):
+def _maxvol(B, k, tol=1.05, start=None):
     m, r = B.shape
     if k == 0:
         return np.zeros(0, dtype=np.intp)
     if k <= r:
         B = B[:, :k]
-    idx, C = _maxvol_square(np.ascontiguousarray(B), tol=tol)
+    if start is not None and len(start) != B.shape[1]:
+        start = None
+    idx, C = _maxvol_square(np.ascontiguousarray(B), tol=tol, start=start)
     return _extend_by_volume(C, idx, k)
 
 

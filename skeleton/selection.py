@@ -23,7 +23,8 @@ sketch shows no gap (:func:`skeleton.randomized.selection_sketch`). Then
   (its column ID: the CUR of Voronin & Martinsson 2017);
 * the *singular vectors*, for leverage, DEIM and maxvol, are those of
   :math:`P X_{I,:}` (:func:`skeleton.randomized.svd_from_row_id`), and the rules run on
-  them;
+  them (maxvol's rows start their swaps from the sketch's own pivots, LU pivots serve
+  leverage and DEIM);
 * beyond the ``l`` pivots, rows and columns are added by volume
   (:mod:`skeleton.sampling`).
 
@@ -225,13 +226,20 @@ def rows_from_columns(C, k_r, backend):
 def _from_sketch(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype, check_finite):
     """Rows and columns of a large X by ``sampling`` from its sketch (module docstring)."""
     k = max(k_r if rows is None else 0, k_c if cols is None else 0)
-    sk = _Sketched(X, k, rank, rng, backend, dtype, check_finite, pivots=None if sampling == "pivoted_qr" else "lu")
+    # maxvol starts its rows from the sketch's pivoted-QR pivots (a well-conditioned
+    # choice for the dominant subspace, about one swap from maximal volume on the
+    # benchmark), which saves the pivoted QR of the n x r basis; the other basis rules
+    # take the cheaper LU pivots
+    pivots = "lu" if sampling in ("deim", "leverage") else None
+    sk = _Sketched(X, k, rank, rng, backend, dtype, check_finite, pivots=pivots)
     with sk.dense_work():
         if sampling == "pivoted_qr":
             return sk.rows(k_r) if rows is None else rows, sk.cols(k_c) if cols is None else cols
         r = rank if rank is not None else min(k_r, k_c)
         Ub, Vb, _ = sk.basis(r, tol)
         pick = _rule(sampling, rng)
+        if sampling == "maxvol" and rows is None:
+            rows = _maxvol(Ub, k_r, start=sk.row_order[: min(k_r, Ub.shape[1])])
         return pick(Ub, k_r) if rows is None else rows, pick(Vb, k_c) if cols is None else cols
 
 

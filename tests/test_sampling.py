@@ -17,6 +17,7 @@ from skeleton.sampling import (
     _cpqr_row_id,
     _extend_by_volume,
     _lu_row_id,
+    _maxvol,
     _maxvol_square,
     _maxvol_swaps,
     deim_indices,
@@ -119,6 +120,32 @@ def test_maxvol_starts_from_pivoted_qr(dtype):
     assert abs(np.linalg.det(B[idx])) >= abs(np.linalg.det(B[start])) * (1 - 1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_maxvol_from_a_given_start_swaps_from_it(dtype):
+    B = basis(400, 12, 5, dtype)
+    start = _lu_row_id(B)[0]  # a start that needs several swaps
+    idx, C = _maxvol_square(B.copy(), start=start)
+    assert idx.tolist() == maxvol_reference(B, start).tolist()
+    assert idx.tolist() != list(start)
+    np.testing.assert_allclose(C, np.linalg.solve(B[idx].T, B.T).T, atol=1e-10)
+    assert np.abs(C).max() <= 1.05 + 1e-12
+    # _maxvol takes it for k >= r, ignores one of the wrong length
+    full = _maxvol(B, 12, start=start)
+    assert full.tolist() == np.sort(maxvol_reference(B, start)).tolist()
+    assert _maxvol(B, 12, start=start[:5]).tolist() == np.sort(_maxvol_square(B.copy())[0]).tolist()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_maxvol_drops_a_singular_start(dtype):
+    B = basis(400, 12, 5, dtype)
+    B[7] = B[3]  # rows 3 and 7 alike: any start holding both is singular
+    start = np.array([3, 7] + list(range(20, 30)))
+    idx, C = _maxvol_square(B.copy(), start=start)
+    ref, _ = _maxvol_square(B.copy())  # the pivoted-QR start
+    assert idx.tolist() == ref.tolist()
+    assert np.isfinite(C).all() and np.abs(C).max() <= 1.05 + 1e-12
+
+
 def test_maxvol_without_numba_takes_the_same_swaps(monkeypatch):
     B = basis(400, 12, 5)
     start = _lu_row_id(B)[0]
@@ -135,7 +162,7 @@ def test_volume_extension_is_the_greedy_choice(dtype, m, q, k, compiled, monkeyp
     if not compiled:  # the NumPy loops, as without numba
         for name in ("pool_picks", "downdate_gains"):
             monkeypatch.setattr(sampling, name, None)
-    # (3000, 10, 300): a pool of 4 x 290 rows out of 3000, refreshed as it runs dry
+    # (3000, 10, 300): a pool of 512 rows out of 3000, refreshed as it runs dry
     B = basis(m, q, 4, dtype)
     order, C, r = _lu_row_id(B)
     assert r == q

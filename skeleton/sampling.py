@@ -589,10 +589,10 @@ def _maxvol_square(B, tol=1.05, max_iter=_MAXVOL_MAX_ITER, start=None):
     pivoting, which cost less but give a smaller volume: on the singular vectors of
     ``benchmarks/bench_selection.py`` that start needed 13-24 swaps where this one
     needed 0-1, and its swaps ended at a smaller volume.) A ``start`` (``r`` distinct
-    rows; one of another length is ignored) replaces the pivoted QR when it is a usable one: ``C`` for it comes from
-    :func:`_interpolation` (no pass of the pivoted QR over ``B``), and a start whose
-    coefficients exceed :data:`_START_COEF` in modulus (near-singular ``B_I``) is
-    dropped for the pivoted-QR start.
+    rows; one of another length is ignored) replaces the pivoted QR when it is a
+    usable one: ``C`` for it comes from :func:`_interpolation` (no pass of the pivoted
+    QR over ``B``), and a start whose coefficients exceed :data:`_START_COEF` in
+    modulus (near-singular ``B_I``) is dropped for the pivoted-QR start.
     """
     m, r = B.shape
     if start is not None and len(start) != r:

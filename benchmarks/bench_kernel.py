@@ -202,6 +202,9 @@ def run_oracle_cases(K, x, repeats, threads, quick):
     })
     del F
     for s, kk in EXISTING:
+        # the fresh-process peak first, while this process holds no approximation of
+        # its own (one holds C, R and the stable factors, several n x k arrays)
+        peak = fresh_peak(s, n, kk, threads) if (s, kk) == ("pivoted_qr", 300) and not quick else None
         cur = methods[f"{s}_{kk}"]()
         hi, hj, hex_ = held_out_pairs(x, np.union1d(cur.row_idx, cur.col_idx), HELD_OUT)
         # the approximation's own (stable, factored) evaluation: C U R multiplied out
@@ -213,9 +216,9 @@ def run_oracle_cases(K, x, repeats, threads, quick):
             "all_s": times[f"{s}_{kk}"]["all_s"], "cpu_s": None, "held_out_rel_err": rel_err(hex_, approx),
             "held_out_entries": int(hi.size), "trace_error": None, "entries": 2 * n * kk,
             "C_plus_R_bytes": int(cur.C.nbytes + cur.R.nbytes),
-            "peak_bytes": fresh_peak(s, n, kk, threads) if (s, kk) == ("pivoted_qr", 300) and not quick else None,
+            "peak_bytes": peak,
         })
-        del cur
+        del cur, L, Rt, approx
     return rows, res
 
 

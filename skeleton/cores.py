@@ -61,6 +61,17 @@ rounding is below a tenth of the first or below the second.  Noisy data (the set
 of Proposition 1) passes; exact low-rank ill-conditioned matrices take the stable
 path.  Which path was taken is recorded (``evaluation``).
 
+**Single precision.**  The rounding the core's own arithmetic commits is amplified
+like the naive product's, by :math:`\sigma_1(W)/\sigma_k(W)`: for float32 samples of
+a matrix whose kept spectrum spans two decades that is :math:`10^2\epsilon_{32}
+\approx 10^{-5}` relative, as large as the approximation error of a noisy sample and
+far above what the data, rounded to float32, allow.  So the SVD of the intersection
+and the stable factors are computed in double precision (from the stored values,
+exactly converted) and the factors rounded back to the samples' dtype, whose
+precision the cut-offs keep following (:func:`~skeleton._linalg.rank_from_singular_values`
+with that dtype): the same ranks, with the arithmetic's rounding out of the error.  The
+stable path then holds double-precision copies of ``C`` and ``R`` while it works.
+
 References
 ----------
 T. Park, Y. Nakatsukasa, "Accuracy and stability of CUR decompositions with
@@ -132,12 +143,18 @@ def _eps(dtype):
     return float(np.finfo(numpy_dtype(dtype)).eps)
 
 
-def _pinv_rel(A, backend):
-    """``(A^+, sigma_min/sigma_max of what was kept)`` with the eps-level cut-off."""
+def _double(dtype, xp):
+    """The double-precision dtype of ``xp`` of ``dtype``'s kind, in which the core is
+    computed (module docstring, *Single precision*)."""
+    return xp.complex128 if numpy_dtype(dtype).kind == "c" else xp.float64
+
+
+def _pinv_rel(A, backend, dtype):
+    """``(A^+, sigma_min/sigma_max of what was kept)`` with the eps-level cut-off of ``dtype``."""
     xp = backend.xp
     U, s, Vh = backend.svd(A)
     s_host = backend.to_numpy(s)
-    k = rank_from_singular_values(s_host, A.shape, A.dtype)
+    k = rank_from_singular_values(s_host, A.shape, dtype)
     if k == 0:
         return xp.zeros((A.shape[1], A.shape[0]), dtype=A.dtype), 0.0, 0
     inv_s = xp.astype(backend.asarray(1.0 / s_host[:k]), A.dtype)
@@ -145,7 +162,7 @@ def _pinv_rel(A, backend):
     return G, float(s_host[k - 1] / s_host[0]), k
 
 
-def _sketched_svd(W, backend, tol, rank):
+def _sketched_svd(W, backend, tol, rank, dtype):
     r"""Top-``rank`` singular triplets of ``W`` from a randomized SVD, or None.
 
     ``W`` (k_r x k_c) is the intersection; with ``l = rank + 10`` at most a third of
@@ -168,7 +185,7 @@ def _sketched_svd(W, backend, tol, rank):
         return None
 
     def resolve(s_host):
-        return max(1, rank_from_singular_values(s_host, W.shape, W.dtype, tol=tol, rank=rank))
+        return max(1, rank_from_singular_values(s_host, W.shape, dtype, tol=tol, rank=rank))
 
     out = subspace_iteration(W, ell, rng=np.random.default_rng(0x5EED), n_iter=_CORE_MAX_POWER_ITERS,
                              backend=backend, dtype=W.dtype, resolve_rank=resolve,
@@ -177,22 +194,23 @@ def _sketched_svd(W, backend, tol, rank):
         return None
     U, s, V, _, _, q = out
     s_host = backend.to_numpy(s)
-    k = rank_from_singular_values(s_host, W.shape, W.dtype, tol=tol, rank=rank)
+    k = rank_from_singular_values(s_host, W.shape, dtype, tol=tol, rank=rank)
     if k == 0 or (q == _CORE_MAX_POWER_ITERS and GapRule(_eps(W.dtype) ** 0.75, q)(s_host, k, q) != "accept"):
         return None  # a zero intersection (the exact path reports it), or no convergence
     return U[:, :k], s_host, xp.conj(V[:, :k]).T, k
 
 
-def _svd_of_intersection(W, core, rank, tol, backend):
-    """``(U_k, s, Vh_k, k)``: the kept singular triplets of W and all known singular values."""
+def _svd_of_intersection(W, core, rank, tol, backend, dtype):
+    """``(U_k, s, Vh_k, k)``: the kept singular triplets of W and all known singular
+    values, the rank cut at the rule of ``dtype`` (W's arithmetic may be finer)."""
     cap = rank if core == "truncated" else None
     if cap is not None:
-        fast = _sketched_svd(W, backend, tol, cap)
+        fast = _sketched_svd(W, backend, tol, cap, dtype)
         if fast is not None:
             return fast
     Uw, s, Vh = backend.svd(W)
     s_host = backend.to_numpy(s)
-    k = rank_from_singular_values(s_host, W.shape, W.dtype, tol=tol, rank=cap)
+    k = rank_from_singular_values(s_host, W.shape, dtype, tol=tol, rank=cap)
     return Uw[:, :k], s_host, Vh[:k, :], k
 
 
@@ -215,16 +233,18 @@ def _naive_is_accurate(C, R, s_host, k, backend, dtype, norms=None):
     return rounding <= max(_FAST_FRACTION * dropped, _FAST_FLOOR * eps * max(c, r))
 
 
-def _interpolative(C, R, row_idx, Uk, backend):
+def _interpolative(C, R, row_idx, Uk, backend, dtype):
     r"""Factors ``(Q, B, M)`` with ``Q @ B @ M = C W_k^+ R`` (the QR of C).
 
     ``Uk`` (k_r x k) are the kept left singular vectors of W, or None for the plain
-    :math:`Q (Q_{I,:})^+ R`.  Returns the factors and the rank of the result.
+    :math:`Q (Q_{I,:})^+ R`; cut-offs follow ``dtype``, the precision of the
+    approximation (the arithmetic is that of ``C``).  Returns the factors and the
+    rank of the result.
     """
     xp = backend.xp
-    eps = _eps(C.dtype)
+    eps = _eps(dtype)
     Q, T = backend.qr(C)
-    G, cond, kept = _pinv_rel(backend.pick(Q, row_idx, 0), backend)
+    G, cond, kept = _pinv_rel(backend.pick(Q, row_idx, 0), backend, dtype)
     if cond * _TRY_TRUNCATION < 1.0:
         # Rounding in G @ R grows like eps / cond.  Dropping the directions that C
         # holds only to rounding (below eps ||C||) may condition Q_I better, at the
@@ -234,7 +254,7 @@ def _interpolative(C, R, row_idx, Uk, backend):
         q = max(1, int(np.count_nonzero(sT > eps * sT[0])))
         if q < C.shape[1]:
             Qq = Q @ Ut[:, :q]
-            Gq, cond_q, kept_q = _pinv_rel(backend.pick(Qq, row_idx, 0), backend)
+            Gq, cond_q, kept_q = _pinv_rel(backend.pick(Qq, row_idx, 0), backend, dtype)
             if cond_q > 0 and math.sqrt(C.shape[1] - q + 1) / cond_q < 1.0 / max(cond, 1e-300):
                 Q, G, kept = Qq, Gq, kept_q
     if Uk is None:
@@ -243,16 +263,22 @@ def _interpolative(C, R, row_idx, Uk, backend):
 
 
 def _stable_factors(C, R, row_idx, col_idx, Uk, Vhk, backend, project):
-    """The stable factored form, on the side with more samples (module docstring)."""
+    """The stable factored form, on the side with more samples (module docstring),
+    computed in double precision (``Uk``, ``Vhk`` are) and returned in ``C``'s dtype."""
     xp = backend.xp
+    dtype = C.dtype
+    wide = Uk.dtype
+    C, R = xp.astype(C, wide, copy=False), xp.astype(R, wide, copy=False)
     if R.shape[0] >= C.shape[1]:
-        factors, kept = _interpolative(C, R, row_idx, Uk if project else None, backend)
-        return factors, kept, "column-qr"
-    # fewer rows than columns: the same on X^H = R^H (W^H)^+ C^H, whose intersection
-    # W^H has left singular vectors V_k
-    Vk = xp.conj(Vhk).T if project else None
-    (A, B, M), kept = _interpolative(xp.conj(R).T, xp.conj(C).T, col_idx, Vk, backend)
-    return (xp.conj(M).T, xp.conj(B).T, xp.conj(A).T), kept, "row-qr"
+        factors, kept = _interpolative(C, R, row_idx, Uk if project else None, backend, dtype)
+        how = "column-qr"
+    else:
+        # fewer rows than columns: the same on X^H = R^H (W^H)^+ C^H, whose
+        # intersection W^H has left singular vectors V_k
+        Vk = xp.conj(Vhk).T if project else None
+        (A, B, M), kept = _interpolative(xp.conj(R).T, xp.conj(C).T, col_idx, Vk, backend, dtype)
+        factors, how = (xp.conj(M).T, xp.conj(B).T, xp.conj(A).T), "row-qr"
+    return tuple(xp.astype(f, dtype, copy=False) for f in factors), kept, how
 
 
 def _optimal(C, R, X, backend):
@@ -324,13 +350,14 @@ def _intersection_core(core, C, R, row_idx, rank, tol, norms):
     # from here on only the small factors are read: their own backend does the math
     backend = backend_for(C)
     xp = backend.xp
-    W = backend.pick(C, row_idx, 0)  # X[I, J], taken from C: no re-read
-    Uk, s_host, Vhk, k = _svd_of_intersection(W, core, rank, tol, backend)
+    # X[I, J], taken from C (no re-read), in double precision (module docstring)
+    W = xp.astype(backend.pick(C, row_idx, 0), _double(dtype, xp), copy=False)
+    Uk, s_host, Vhk, k = _svd_of_intersection(W, core, rank, tol, backend, dtype)
     if k == 0:
         U = xp.zeros((C.shape[1], R.shape[0]), dtype=dtype)
         return Core(U=U, rank=0, factors=(C, U, R), evaluation="direct")
-    inv_s = xp.astype(backend.asarray(1.0 / s_host[:k]), dtype)
-    U = (xp.conj(Vhk).T * inv_s[None, :]) @ xp.conj(Uk).T
+    inv_s = xp.astype(backend.asarray(1.0 / s_host[:k]), W.dtype)
+    U = xp.astype((xp.conj(Vhk).T * inv_s[None, :]) @ xp.conj(Uk).T, dtype, copy=False)
     if _naive_is_accurate(C, R, s_host, k, backend, dtype, norms):
         return Core(U=U, rank=k, factors=(C, U, R), evaluation="direct")
     # the plain form Q (Q_I)^+ R unless a truncation was asked for

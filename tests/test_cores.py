@@ -113,6 +113,26 @@ def test_rows_that_miss_the_rounding_directions_of_C():
     assert cur.error(V32) <= 30 * 10 * np.finfo(np.float32).eps
 
 
+@pytest.mark.parametrize("rows_first", [True, False])
+def test_single_precision_core_is_as_accurate_as_the_data(rows_first):
+    # float32 data, truncated core: the core's rounding is amplified by
+    # sigma_1(W) / sigma_k(W) (here about 100), so computed in float32 it adds about
+    # eps_32 * 100 ~ 1e-5 to an approximation that is itself accurate to 1.1e-5; the
+    # data, rounded to float32, allow the float64 figure on the same rows and columns
+    X = low_rank(3000, 2000, 50, singular_values=np.geomspace(1, 1e-2, 50), rng=0)
+    X = X + noise(X.shape, 1e-6, rng=1)
+    X32 = X.astype(np.float32)
+    ref = skeleton_approx(X32.astype(np.float64), 50, n_rows=300, n_cols=300, sampling="maxvol", rng=0)
+    # with fewer rows than columns the stable path takes the QR of R^H instead of C
+    rows = ref.row_idx if rows_first else ref.row_idx[::2]
+    cur = skeleton_approx(X32, 50, rows=rows, cols=ref.col_idx)
+    ref = skeleton_approx(X32.astype(np.float64), 50, rows=cur.row_idx, cols=cur.col_idx)
+    assert cur.dtype == np.float32 and cur.core_rank == ref.core_rank == 50
+    assert cur.evaluation == ("column-qr" if rows_first else "row-qr")
+    assert all(f.dtype == np.float32 for f in cur.to_factors())
+    assert cur.error(X32) <= 1.02 * ref.error(X32)
+
+
 def test_optimal_core_is_the_projection():
     rng = np.random.default_rng(5)
     X = low_rank(300, 200, 10, singular_values=np.logspace(0, -13, 10), rng=rng)

@@ -308,7 +308,7 @@ def test_sketched_core_adapts_its_power_iterations():
     # accuracy, a few more are, and the result is the exact truncated SVD
     s = np.concatenate([np.logspace(0, -1, 10), 0.005 * np.logspace(0, -3, 290)])
     W = (Uw * s) @ Vw.T
-    fast = _sketched_svd(W, b, 1e-8, 10)
+    fast = _sketched_svd(W, b, 1e-8, 10, W.dtype)
     assert fast is not None and fast[3] == 10
     Uk, s_sketch, Vhk, _ = fast
     np.testing.assert_allclose(s_sketch[:10], s[:10], rtol=1e-12)
@@ -317,4 +317,4 @@ def test_sketched_core_adapts_its_power_iterations():
     np.testing.assert_allclose((Vhk.T / s_sketch[:10]) @ Uk.T, exact, rtol=0, atol=1e-10 * np.abs(exact).max())
     # no gap after rank 10: the sketch cannot vouch for itself and defers to the SVD
     s_flat = np.linspace(1, 0.5, 300)
-    assert _sketched_svd((Uw * s_flat) @ Vw.T, b, 1e-8, 10) is None
+    assert _sketched_svd((Uw * s_flat) @ Vw.T, b, 1e-8, 10, np.float64) is None

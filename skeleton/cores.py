@@ -67,10 +67,17 @@ a matrix whose kept spectrum spans two decades that is :math:`10^2\epsilon_{32}
 \approx 10^{-5}` relative, as large as the approximation error of a noisy sample and
 far above what the data, rounded to float32, allow.  So the SVD of the intersection
 and the stable factors are computed in double precision (from the stored values,
-exactly converted) and the factors rounded back to the samples' dtype, whose
-precision the cut-offs keep following (:func:`~skeleton._linalg.rank_from_singular_values`
-with that dtype): the same ranks, with the arithmetic's rounding out of the error.  The
-stable path then holds double-precision copies of ``C`` and ``R`` while it works.
+exactly converted) and the factors rounded back to the samples' dtype (float32 or
+complex64; the ``"optimal"`` core, a pair of well-conditioned projections, stays in
+the samples' precision).  The rank of the core keeps the samples' cut-off
+(:func:`~skeleton._linalg.rank_from_singular_values` with that dtype), and so does the
+pseudo-inverse of :math:`Q_{I,:}` where it is itself a factor; with :math:`U_k` the
+factor is :math:`(Q_{I,:})^+ U_k`, bounded whatever :math:`Q_{I,:}`'s smallest
+direction, and the cut there is the arithmetic's.  The stable path's other choices
+(whether to drop the directions of ``C`` below rounding) are made on the
+double-precision values and may keep directions the single-precision arithmetic
+dropped.  The sketched SVD of ``W`` iterates to double-precision accuracy.  The
+stable path holds double-precision copies of ``C``, ``R`` and ``Q`` while it works.
 
 References
 ----------
@@ -243,8 +250,13 @@ def _interpolative(C, R, row_idx, Uk, backend, dtype):
     """
     xp = backend.xp
     eps = _eps(dtype)
+    # Q_I's cut-off: with U_k the factor kept is Q_I^+ U_k, bounded by ||T|| / sigma_k(W)
+    # however small Q_I's last direction, so only the arithmetic's rounding is cut
+    # (a direction below the data's eps but real in it is needed by C V_k S_k^-1); the
+    # plain Q_I^+ is itself a factor, applied in the approximation's precision
+    cut = C.dtype if Uk is not None else dtype
     Q, T = backend.qr(C)
-    G, cond, kept = _pinv_rel(backend.pick(Q, row_idx, 0), backend, dtype)
+    G, cond, kept = _pinv_rel(backend.pick(Q, row_idx, 0), backend, cut)
     if cond * _TRY_TRUNCATION < 1.0:
         # Rounding in G @ R grows like eps / cond.  Dropping the directions that C
         # holds only to rounding (below eps ||C||) may condition Q_I better, at the
@@ -254,7 +266,7 @@ def _interpolative(C, R, row_idx, Uk, backend, dtype):
         q = max(1, int(np.count_nonzero(sT > eps * sT[0])))
         if q < C.shape[1]:
             Qq = Q @ Ut[:, :q]
-            Gq, cond_q, kept_q = _pinv_rel(backend.pick(Qq, row_idx, 0), backend, dtype)
+            Gq, cond_q, kept_q = _pinv_rel(backend.pick(Qq, row_idx, 0), backend, cut)
             if cond_q > 0 and math.sqrt(C.shape[1] - q + 1) / cond_q < 1.0 / max(cond, 1e-300):
                 Q, G, kept = Qq, Gq, kept_q
     if Uk is None:

@@ -133,6 +133,25 @@ def test_single_precision_core_is_as_accurate_as_the_data(rows_first):
     assert cur.error(X32) <= 1.02 * ref.error(X32)
 
 
+def test_single_precision_core_keeps_the_directions_of_q_i_the_data_hold():
+    # Q_I with sigma_min / sigma_max = 3.4e-5, just under float32's cut 300 eps_32 but
+    # real in the double-precision QR: cutting it there broke Q (Q_I)^+ U_k = C V_k / S_k
+    # (error 4.3e-2 against 3.5e-4)
+    rng = np.random.default_rng(0)
+
+    def orth(m, r):
+        return np.linalg.qr(rng.standard_normal((m, r)))[0]
+
+    for gap in (1e-2, 1e-4):  # (the draws of the reviewed reproducer; the second is kept)
+        s = np.concatenate([np.geomspace(1, 1e-2, 50), gap * np.geomspace(1, 1e-1, 250)])
+        X = ((orth(1500, 300) * s) @ orth(1000, 300).T).astype(np.float32)
+        rows, cols = rng.choice(1500, 300, replace=False), rng.choice(1000, 300, replace=False)
+    cur = skeleton_approx(X, 50, rows=rows, cols=cols)
+    ref = skeleton_approx(X.astype(np.float64), 50, rows=rows, cols=cols)
+    assert cur.evaluation == "column-qr" and cur.core_rank == 50
+    assert cur.error(X) <= 1.02 * ref.error(X)
+
+
 def test_optimal_core_is_the_projection():
     rng = np.random.default_rng(5)
     X = low_rank(300, 200, 10, singular_values=np.logspace(0, -13, 10), rng=rng)

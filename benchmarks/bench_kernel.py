@@ -45,6 +45,7 @@ import scipy.linalg
 
 from benchmarks._common import base_parser, load_average, machine_info, timed, write_report
 from skeleton import KernelMatrix, rpcholesky, skeleton_approx
+from skeleton.rpcholesky import _CHUNK_BYTES
 
 BANDWIDTH = 0.2
 HELD_OUT = 200_000
@@ -119,7 +120,7 @@ def floor_parts(K, res, threads, repeats=3):
     import threadpoolctl
 
     n, k = K.shape[0], res.rank
-    m = max(256, (1 << 20) // (FLOOR_WIDTH * 8))  # rpcholesky's chunk (_CHUNK_BYTES)
+    m = max(256, _CHUNK_BYTES // (FLOOR_WIDTH * 8))  # the chunk rpcholesky's pass uses
     rng = np.random.default_rng(0)
     P = rng.random((FLOOR_WIDTH, k))
     Ft = rng.random((k, 64 * m))
@@ -172,6 +173,7 @@ numba.set_num_threads(threads)
 threadpoolctl.threadpool_limits(threads)
 from benchmarks.bench_kernel import BANDWIDTH, RTOL, nystrom_peer, points
 from skeleton import KernelMatrix, rpcholesky, skeleton_approx
+from skeleton.rpcholesky import _CHUNK_BYTES
 x = points(n)
 K = KernelMatrix(x, bandwidth=BANDWIDTH)
 small = KernelMatrix(x[:3000], bandwidth=BANDWIDTH)

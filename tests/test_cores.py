@@ -113,24 +113,42 @@ def test_rows_that_miss_the_rounding_directions_of_C():
     assert cur.error(V32) <= 30 * 10 * np.finfo(np.float32).eps
 
 
-@pytest.mark.parametrize("rows_first", [True, False])
-def test_single_precision_core_is_as_accurate_as_the_data(rows_first):
-    # float32 data, truncated core: the core's rounding is amplified by
-    # sigma_1(W) / sigma_k(W) (here about 100), so computed in float32 it adds about
-    # eps_32 * 100 ~ 1e-5 to an approximation that is itself accurate to 1.1e-5; the
-    # data, rounded to float32, allow the float64 figure on the same rows and columns
-    X = low_rank(3000, 2000, 50, singular_values=np.geomspace(1, 1e-2, 50), rng=0)
-    X = X + noise(X.shape, 1e-6, rng=1)
-    X32 = X.astype(np.float32)
-    ref = skeleton_approx(X32.astype(np.float64), 50, n_rows=300, n_cols=300, sampling="maxvol", rng=0)
+# (complex64 on the column-qr path only: the row-qr path was already within 1.001x there)
+@pytest.mark.parametrize("rows_first,single", [(True, np.float32), (False, np.float32), (True, np.complex64)])
+def test_single_precision_core_is_as_accurate_as_the_data(rows_first, single):
+    # single-precision data, truncated core: the core's rounding is amplified by
+    # sigma_1(W) / sigma_k(W) (here about 100), so computed in single precision it adds
+    # about eps_32 * 100 ~ 1e-5 to an approximation that is itself accurate to 1.1e-5
+    # (measured before the core was computed in double: 2.75e-5 for float32 and
+    # 1.75e-5 for complex64 on the column-qr path); the data, rounded, allow the
+    # double-precision figure on the same rows and columns
+    double = np.result_type(single, np.float64)
+    X = low_rank(3000, 2000, 50, singular_values=np.geomspace(1, 1e-2, 50), dtype=double, rng=0)
+    X = X + noise(X.shape, 1e-6, dtype=double, rng=1)
+    Xs = X.astype(single)
+    ref = skeleton_approx(Xs.astype(double), 50, n_rows=300, n_cols=300, sampling="maxvol", rng=0)
     # with fewer rows than columns the stable path takes the QR of R^H instead of C
     rows = ref.row_idx if rows_first else ref.row_idx[::2]
-    cur = skeleton_approx(X32, 50, rows=rows, cols=ref.col_idx)
-    ref = skeleton_approx(X32.astype(np.float64), 50, rows=cur.row_idx, cols=cur.col_idx)
-    assert cur.dtype == np.float32 and cur.core_rank == ref.core_rank == 50
+    cur = skeleton_approx(Xs, 50, rows=rows, cols=ref.col_idx)
+    ref = skeleton_approx(Xs.astype(double), 50, rows=cur.row_idx, cols=cur.col_idx)
+    assert cur.dtype == single and cur.core_rank == ref.core_rank == 50
     assert cur.evaluation == ("column-qr" if rows_first else "row-qr")
-    assert all(f.dtype == np.float32 for f in cur.to_factors())
-    assert cur.error(X32) <= 1.02 * ref.error(X32)
+    assert all(f.dtype == single for f in cur.to_factors())
+    assert cur.error(Xs) <= 1.02 * ref.error(Xs)
+
+
+def test_single_precision_pinv_core_on_exact_low_rank_data():
+    # exact rank 20 rounded to float32: the plain pseudo-inverse core (cut at the
+    # samples' eps) is as accurate as the double-precision core on the same indices,
+    # at the rounding of the data (eps_32 = 1.2e-7)
+    X = low_rank(600, 400, 20, rng=3).astype(np.float32)
+    for sampling in ("pivoted_qr", "uniform"):
+        cur = skeleton_approx(X, n_rows=40, n_cols=40, sampling=sampling, core="pinv", rng=0)
+        ref = skeleton_approx(X.astype(np.float64), rows=cur.row_idx, cols=cur.col_idx, core="pinv")
+        assert cur.dtype == np.float32 and all(f.dtype == np.float32 for f in cur.to_factors())
+        assert 20 <= cur.core_rank <= 40
+        assert cur.error(X) <= 1.25 * ref.error(X), sampling
+        assert cur.error(X) <= 10 * np.finfo(np.float32).eps, sampling
 
 
 def test_single_precision_core_keeps_the_directions_of_q_i_the_data_hold():

@@ -166,6 +166,22 @@ def test_other_inputs_to_a_tolerance():
     assert 0.1 < cur.error_estimate.estimate / cur.error(K.to_array()) < 10
 
 
+def test_single_precision_data_to_a_tolerance():
+    # float32 data, tolerances down to 1e-5 (80 eps_32): the samples, the factors and
+    # the certificate stay in the data's precision and the tolerance is met, with no
+    # warning that it was out of reach
+    for sv in (0.8 ** np.arange(300), np.arange(1, 301) ** -3.0):
+        X = low_rank(500, 400, 300, singular_values=sv, rng=5).astype(np.float32)
+        for rtol in (1e-3, 1e-5):
+            for rule in ("uniform", "pivoted_qr", "maxvol"):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    cur = skeleton_approx(X, rtol=rtol, sampling=rule, rng=0)
+                assert cur.dtype == np.float32 and all(f.dtype == np.float32 for f in cur.to_factors())
+                assert cur.error_estimate.bound <= rtol
+                assert cur.error(X) <= rtol, (rule, rtol)
+
+
 @pytest.mark.parametrize(
     "kwargs,exc,match",
     [({"rtol": 1e-3, "rows": [0, 1]}, ValueError, "explicit rows/cols"),

@@ -124,12 +124,17 @@ def timed(methods, repeats, *, warmup=True, pause=0.0, prepare=None, shuffle=Non
 
 
 def base_parser(description, *, quick_help="small sizes, few repeats", repeats=None, threads=None,
-                threads_help="BLAS and numba threads (pinned)"):
+                threads_help="BLAS and numba threads (pinned)", tag=False):
     """An argument parser with ``--quick``, ``--out`` and, where the module takes them
-    (a default other than ``False``), ``--repeats`` and ``--threads``."""
+    (a default other than ``False``), ``--repeats`` and ``--threads``; with ``tag``,
+    ``--tag`` (for :func:`write_report`)."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--quick", action="store_true", help=quick_help)
     ap.add_argument("--out", default="docs/benchmarks", help="output directory (default docs/benchmarks)")
+    if tag:
+        ap.add_argument("--tag", default=None,
+                        help="a name for this machine's run: written as NAME_TAG.md/.json, titled '(TAG)', "
+                             "beside another machine's NAME.md")
     if repeats is not False:
         ap.add_argument("--repeats", type=int, default=repeats, help="timed rounds (default: the module's own)")
     if threads is not False:
@@ -137,11 +142,17 @@ def base_parser(description, *, quick_help="small sizes, few repeats", repeats=N
     return ap
 
 
-def write_report(out_dir, stem, res, lines):
+def write_report(out_dir, stem, res, lines, tag=None):
     """Write ``stem.json`` (``res``) and ``stem.md`` (``lines``) into ``out_dir``, and
-    print the markdown."""
+    print the markdown; with ``tag``, as ``stem_tag.*``, the title (the first line)
+    ending in ``(tag)``: a second machine's run kept beside the first's."""
     from pathlib import Path
 
+    if tag:
+        if not tag.replace("-", "").isalnum():
+            raise ValueError(f"tag must be letters, digits and '-', got {tag!r}")
+        stem = f"{stem}_{tag}"
+        lines = [f"{lines[0]} ({tag})", *lines[1:]] if lines and lines[0].startswith("# ") else lines
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{stem}.json").write_text(json.dumps(res, indent=1, default=float))

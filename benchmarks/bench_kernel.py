@@ -312,7 +312,7 @@ def run_dense_cases(repeats):
 
 
 def main(argv=None):
-    ap = base_parser(__doc__.splitlines()[0], quick_help="10^5 points instead of 10^6", repeats=3, threads=2)
+    ap = base_parser(__doc__.splitlines()[0], quick_help="10^5 points instead of 10^6", repeats=3, threads=2, tag=True)
     args = ap.parse_args(argv)
     import numba
     import threadpoolctl
@@ -332,13 +332,14 @@ def main(argv=None):
     k = res.rank
     flops = n * k * k
     out = {
-        "command": "python -m benchmarks.bench_kernel" + (" --quick" if args.quick else ""),
+        "command": "python -m benchmarks.bench_kernel" + (" --quick" if args.quick else "")
+                   + (f" --tag {args.tag}" if args.tag else ""),
         "machine": info, "lscpu": _lscpu(), "threads": args.threads, "n": n, "bandwidth": BANDWIDTH,
         "rtol": RTOL, "load_before": load_before, "load_after": load_average(),
         "uptime_before": uptime_before, "uptime_after": _uptime(), "gemm_gflops": gflops,
         "factor_flops": flops, "floor": floor, "rows": rows, "dense": dense, "n_dense": N_DENSE,
     }
-    write_report(args.out, "kernel_quick" if args.quick else "kernel", out, _report(out, args))
+    write_report(args.out, "kernel_quick" if args.quick else "kernel", out, _report(out, args), args.tag)
     return out
 
 

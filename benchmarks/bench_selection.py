@@ -286,7 +286,7 @@ def report(res):
 
 
 def main(argv=None):
-    ap = base_parser(__doc__.splitlines()[0], threads=2)
+    ap = base_parser(__doc__.splitlines()[0], threads=2, tag=True)
     ap.add_argument("--before", default=None, help="checkout of the code before issue 14 (its uniform rule is timed)")
     ap.add_argument("--layouts", nargs="*", default=None, help="only these layouts (e.g. 'tall, C')")
     ap.add_argument("--prefault", type=int, default=0, metavar="MB",
@@ -334,7 +334,7 @@ def main(argv=None):
             res["openblas_thread_timeout"] = timeout
         if args.layouts:
             res["command"] += " --layouts " + " ".join(f"'{x}'" for x in args.layouts)
-        write_report(args.out, stem, res, paired_report(res))
+        write_report(args.out, stem, res, paired_report(res), args.tag)
         return res
     res["summary"] = summarize(res["layouts"])
     stem = "selection_quick" if args.quick else "selection"
@@ -348,7 +348,9 @@ def main(argv=None):
         res["prefault"] = args.prefault
         res["command"] += f" --prefault {args.prefault}"
         stem += "_prefault"
-    write_report(args.out, stem, res, report(res))
+    if args.tag:
+        res["command"] += f" --tag {args.tag}"
+    write_report(args.out, stem, res, report(res), args.tag)
     return res
 
 

@@ -1,6 +1,10 @@
 """The timing harness of the benchmarks: every method timed ``repeats`` times, and with
 ``shuffle`` each round in its own seeded order."""
 
+import json
+
+import pytest
+
 from benchmarks._common import timed
 
 
@@ -29,3 +33,17 @@ def test_shuffled_rounds_are_seeded_permutations():
     other, methods = _recorder(names)
     timed(methods, 8, warmup=False, shuffle=8)
     assert other != calls
+
+
+def test_a_tagged_report_is_kept_beside_the_untagged_one(tmp_path):
+    from benchmarks._common import write_report
+
+    write_report(tmp_path, "kernel", {"a": 1}, ["# Title", "", "text"])
+    write_report(tmp_path, "kernel", {"a": 2}, ["# Title", "", "text"], tag="epyc")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kernel.json", "kernel.md", "kernel_epyc.json",
+                                                          "kernel_epyc.md"]
+    assert (tmp_path / "kernel.md").read_text().splitlines()[0] == "# Title"
+    assert (tmp_path / "kernel_epyc.md").read_text().splitlines()[0] == "# Title (epyc)"
+    assert json.loads((tmp_path / "kernel_epyc.json").read_text()) == {"a": 2}
+    with pytest.raises(ValueError, match="tag must be"):
+        write_report(tmp_path, "kernel", {}, ["# Title"], tag="../x")

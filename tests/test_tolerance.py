@@ -167,9 +167,9 @@ def test_other_inputs_to_a_tolerance():
 
 
 def test_single_precision_data_to_a_tolerance():
-    # float32 data, tolerances down to 1e-5 (80 eps_32): the samples, the factors and
-    # the certificate stay in the data's precision and the tolerance is met, with no
-    # warning that it was out of reach
+    # float32 data, tolerances down to 1e-5 (80 eps_32): the approximation and its
+    # factors stay in the data's precision, the certified bound and the true error both
+    # meet the tolerance, and no warning says it was out of reach
     for sv in (0.8 ** np.arange(300), np.arange(1, 301) ** -3.0):
         X = low_rank(500, 400, 300, singular_values=sv, rng=5).astype(np.float32)
         for rtol in (1e-3, 1e-5):

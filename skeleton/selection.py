@@ -15,7 +15,9 @@ DEIM and maxvol run on the exact singular vectors (``numpy.linalg.svd``).
 :math:`Y = X\Omega` with :math:`l = \min(k, r) + 10` columns (``r`` the ``rank`` asked
 for; :math:`l = k + 10` without one), formed in single precision with the
 finiteness scan when that is accurate enough, and power iterations only when the
-sketch shows no gap (:func:`skeleton.randomized.selection_sketch`). Then
+sketch shows no gap (:func:`skeleton.randomized.selection_sketch`); a NumPy array is
+worked on as whichever of X and :math:`X^T` has contiguous rows, so that the sketch
+contracts along memory (the roles of rows and columns then swap). Then
 
 * the *rows* are the pivots of :math:`Y` (a column-pivoted QR of :math:`Y^H`), which
   give the row ID :math:`X \approx P X_{I,:}`, :math:`P = Y Y_{I,:}^{-1}`;
@@ -72,6 +74,25 @@ SKETCH_PIVOTS = "qr"
 def _exact_basis_ok(X):
     # larger matrices get randomized singular vectors (an exact SVD costs O(n d min(n, d)))
     return min(X.shape) <= EXACT_MAX
+
+
+def _on_transpose(X):
+    r"""Whether the sketching rules work on ``X.T`` rather than on the NumPy array ``X``.
+
+    On the one of ``X`` and ``X.T`` whose rows are contiguous: the sketch
+    :math:`X\Omega` then contracts along memory, one GEMM per block of rows, where the
+    other order sums products of blocks of columns into an ``n x l`` accumulator, which
+    costs more than the larger dense work (the SVD of the rows read, a
+    ``(long side) x l`` matrix) that a wide ``X`` may then bring (both measured on the
+    layouts of ``benchmarks/bench_selection.py``).  An array contiguous in neither order or in
+    both (a vector) is worked on tall.
+    """
+    if not isinstance(X, np.ndarray):
+        return False
+    c, f = X.flags.c_contiguous, X.flags.f_contiguous
+    if c != f:
+        return f
+    return X.shape[0] < X.shape[1]
 
 
 def _sketches(X, backend):
@@ -263,12 +284,9 @@ def select(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dtype, ch
         if rows is not None and cols is not None:
             return rows, cols, None
     else:
-        if isinstance(X, np.ndarray) and n < d:
-            # the sketch and its row ID cost the same either way round, but the SVD of
-            # the rows read (and the column side's row ID) is of a (long side) x l
-            # matrix: work on the tall X.T (its sketch is as fast in either memory
-            # order; the roles of rows and columns swap, and a transposed basis is the
-            # conjugate of X's, equally good)
+        if _on_transpose(X):
+            # the roles of rows and columns swap, and a transposed basis is the
+            # conjugate of X's, equally good
             cols, rows = _from_sketch(sampling, X.T, k_c, k_r, cols, rows, rank, tol, rng, backend, dtype,
                                       check_finite)
         else:

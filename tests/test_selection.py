@@ -119,10 +119,22 @@ def test_fortran_order_chooses_as_well(rule, sketched):
     assert f <= 1.5 * c and c <= 1.5 * f
 
 
+def test_the_rules_work_on_the_orientation_with_contiguous_rows():
+    from skeleton.selection import _on_transpose
+
+    X = np.zeros((40, 10))
+    assert not _on_transpose(X) and _on_transpose(np.asfortranarray(X))
+    # the same for wide arrays: memory order decides, not shape
+    assert not _on_transpose(X.T.copy()) and _on_transpose(X.T)
+    # contiguous in neither order (or in both): tall
+    assert not _on_transpose(X[::2]) and _on_transpose(X[::2].T)
+    assert not _on_transpose(np.zeros((40, 1))) and _on_transpose(np.zeros((1, 40)))
+
+
 @pytest.mark.parametrize("rule", RULES)
-def test_wide_x_is_selected_on_its_tall_transpose(rule, sketched):
-    # a wide array is read as its (Fortran-ordered) transpose, so its rows are the
-    # columns the tall one would get, and the other way round
+def test_an_array_and_its_transpose_are_selected_alike(rule, sketched):
+    # a Fortran-ordered array is read as its C-ordered transpose (the same memory), so
+    # the rows of one are the columns of the other, and the other way round
     X = np.asfortranarray(noisy())
     W = X.T  # wide, C-ordered, the same memory
     tall = skeleton_approx(X, 10, n_rows=30, n_cols=24, sampling=rule, rng=1)

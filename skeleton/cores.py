@@ -128,6 +128,9 @@ _TRY_TRUNCATION = 10.0
 _CORE_OVERSAMPLE = 10
 _CORE_MAX_POWER_ITERS = 10
 _CORE_MIN_SIZE = 128
+# ... and the share of the truncation's own error that what further iterations would
+# still change may reach when they are stopped early (_CoreStop).
+_CORE_TAIL_SHARE = 1e-2
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,37 @@ def _pinv_rel(A, backend, dtype):
     return G, float(s_host[k - 1] / s_host[0]), k
 
 
+class _CoreStop:
+    r"""When the subspace iteration on the intersection stops.
+
+    :class:`~skeleton.randomized.GapRule` at ``eps**0.75``, or earlier, once what
+    further iterations could still change is far below the error the truncation
+    makes anyway.  After ``q`` iterations the top ``r`` singular vectors are off by an
+    angle of about :math:`\rho^{2q+1}`, :math:`\rho = s_l / s_r`; through the
+    core's :math:`\Sigma_r^{-1}` that moves the approximation on the rows and columns
+    sampled by about :math:`\rho^{2q+1} (s_1/s_r)\,s_1`, while it differs from
+    :math:`W` there by :math:`\|W - W_r\|_F`, at least :math:`(\sum_{j>r}^{l}
+    s_j^2)^{1/2}` (the sketch's values are lower bounds on W's).  The iterations stop
+    once the first is below :data:`_CORE_TAIL_SHARE` times the second: on noisy
+    samples one iteration or two earlier than the gap rule alone, on exact low-rank
+    data (a tail at rounding level) never earlier.
+    """
+
+    def __init__(self, dtype):
+        from .randomized import GapRule
+
+        self.gap = GapRule(_eps(dtype) ** 0.75, _CORE_MAX_POWER_ITERS)
+
+    def __call__(self, s_host, r, q):
+        if 0 < r < len(s_host) and s_host[r - 1] > 0:
+            s1, sr = float(s_host[0]), float(s_host[r - 1])
+            # both sides over s_1 (the squares of the tail overflow beyond 1e+154)
+            moved = (float(s_host[-1]) / sr) ** (2 * q + 1) * (s1 / sr)
+            if moved <= _CORE_TAIL_SHARE * float(np.linalg.norm(np.asarray(s_host[r:]) / s1)):
+                return "accept"
+        return self.gap(s_host, r, q)
+
+
 def _sketched_svd(W, backend, tol, rank, dtype):
     r"""Top-``rank`` singular triplets of ``W`` from a randomized SVD, or None.
 
@@ -178,12 +212,13 @@ def _sketched_svd(W, backend, tol, rank, dtype):
     top singular triplets agree with the exact ones up to about :math:`\rho^{2q+1}`,
     :math:`\rho = \sigma_{l}/\sigma_k`, estimated from the sketch
     (:class:`~skeleton.randomized.GapRule`): the iterations stop once that is below
-    ``eps**0.75``, and are abandoned - the caller then does the full SVD - when more
-    than ``_CORE_MAX_POWER_ITERS`` would be needed.  The Gaussian test matrix comes
+    ``eps**0.75`` or makes a negligible change beside the truncation's own error
+    (:class:`_CoreStop`), and are abandoned - the caller then does the full SVD - when
+    more than ``_CORE_MAX_POWER_ITERS`` would be needed.  The Gaussian test matrix comes
     from a fixed seed: the core depends on ``W`` only.  Returns ``(U_k, s, Vh_k, k)``
     with ``s`` all ``l`` singular values of the sketch (lower bounds on those of ``W``).
     """
-    from .randomized import GapRule, subspace_iteration
+    from .randomized import subspace_iteration
 
     xp = backend.xp
     m = min(W.shape)
@@ -196,13 +231,13 @@ def _sketched_svd(W, backend, tol, rank, dtype):
 
     out = subspace_iteration(W, ell, rng=np.random.default_rng(0x5EED), n_iter=_CORE_MAX_POWER_ITERS,
                              backend=backend, dtype=W.dtype, resolve_rank=resolve,
-                             stop=GapRule(_eps(W.dtype) ** 0.75, _CORE_MAX_POWER_ITERS))
+                             stop=_CoreStop(W.dtype))
     if out is None:
         return None
     U, s, V, _, _, q = out
     s_host = backend.to_numpy(s)
     k = rank_from_singular_values(s_host, W.shape, dtype, tol=tol, rank=rank)
-    if k == 0 or (q == _CORE_MAX_POWER_ITERS and GapRule(_eps(W.dtype) ** 0.75, q)(s_host, k, q) != "accept"):
+    if k == 0 or (q == _CORE_MAX_POWER_ITERS and _CoreStop(W.dtype)(s_host, k, q) != "accept"):
         return None  # a zero intersection (the exact path reports it), or no convergence
     return U[:, :k], s_host, xp.conj(V[:, :k]).T, k
 

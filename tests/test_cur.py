@@ -298,23 +298,40 @@ def test_result_is_frozen():
 
 def test_sketched_core_adapts_its_power_iterations():
     from skeleton._backends.numpy import NumpyBackend
-    from skeleton.cores import _sketched_svd
+    from skeleton.cores import _CORE_TAIL_SHARE, _sketched_svd
 
     rng = np.random.default_rng(8)
     Uw = np.linalg.qr(rng.standard_normal((300, 300)))[0]
     Vw = np.linalg.qr(rng.standard_normal((300, 300)))[0]
     b = NumpyBackend()
-    # sigma_l / sigma_k about 0.05: two iterations are not enough for working
-    # accuracy, a few more are, and the result is the exact truncated SVD
+
+    def truncated(s):
+        return (Uw[:, :10] * s[:10]) @ Vw[:, :10].T, (Vw[:, :10] / s[:10]) @ Uw[:, :10].T
+
+    # sigma_l / sigma_k about 0.05 and a tail far above rounding: the iterations stop
+    # once what more of them would change is negligible beside the tail the
+    # truncation drops; the singular values are exact, the approximation on W is the
+    # exact truncated one up to that share of its own error
     s = np.concatenate([np.logspace(0, -1, 10), 0.005 * np.logspace(0, -3, 290)])
     W = (Uw * s) @ Vw.T
     fast = _sketched_svd(W, b, 1e-8, 10, W.dtype)
     assert fast is not None and fast[3] == 10
     Uk, s_sketch, Vhk, _ = fast
     np.testing.assert_allclose(s_sketch[:10], s[:10], rtol=1e-12)
+    Wk, _ = truncated(s)
+    moved = np.linalg.norm(W @ ((Vhk.T / s_sketch[:10]) @ Uk.T) @ W - Wk)
+    assert moved <= _CORE_TAIL_SHARE * np.linalg.norm(W - Wk)
+    # a kept spectrum spanning eight decades over a tail near 1e-9: the gap rule
+    # decides, and the core is the exact truncated SVD's to working accuracy
+    s = np.concatenate([np.logspace(0, -8, 10), 1e-9 * np.logspace(0, -3, 290)])
+    W = (Uw * s) @ Vw.T
+    fast = _sketched_svd(W, b, 1e-12, 10, W.dtype)
+    assert fast is not None and fast[3] == 10
+    Uk, s_sketch, Vhk, _ = fast
+    np.testing.assert_allclose(s_sketch[:10], s[:10], rtol=1e-10)
     np.testing.assert_allclose(np.abs(np.sum(Uk * Uw[:, :10], axis=0)), 1.0, atol=1e-10)
-    exact = (Vw[:, :10] / s[:10]) @ Uw[:, :10].T
-    np.testing.assert_allclose((Vhk.T / s_sketch[:10]) @ Uk.T, exact, rtol=0, atol=1e-10 * np.abs(exact).max())
+    _, exact = truncated(s)
+    np.testing.assert_allclose((Vhk.T / s_sketch[:10]) @ Uk.T, exact, rtol=0, atol=1e-7 * np.abs(exact).max())
     # no gap after rank 10: the sketch cannot vouch for itself and defers to the SVD
     s_flat = np.linspace(1, 0.5, 300)
     assert _sketched_svd((Uw * s_flat) @ Vw.T, b, 1e-8, 10, np.float64) is None

@@ -183,9 +183,10 @@ class _CoreStop:
     sampled by about :math:`\rho^{2q+1} (s_1/s_r)\,s_1`, while it differs from
     :math:`W` there by :math:`\|W - W_r\|_F`, at least :math:`(\sum_{j>r}^{l}
     s_j^2)^{1/2}` (the sketch's values are lower bounds on W's).  The iterations stop
-    once the first is below :data:`_CORE_TAIL_SHARE` times the second: on noisy
-    samples one iteration or two earlier than the gap rule alone, on exact low-rank
-    data (a tail at rounding level) never earlier.
+    once the first is below :data:`_CORE_TAIL_SHARE` times the second.  In double
+    precision that comes before the gap rule only where the tail exceeds about
+    :math:`2\cdot 10^{-10} s_1^2/s_r` (noisy samples: one iteration fewer on the
+    benchmark's), never on exact low-rank data, whose tail is at rounding level.
     """
 
     def __init__(self, dtype):

@@ -81,10 +81,10 @@ def _on_transpose(X):
 
     On the one of ``X`` and ``X.T`` whose rows are contiguous: the sketch
     :math:`X\Omega` then contracts along memory, one GEMM per block of rows, where the
-    other order sums products of blocks of columns into an ``n x l`` accumulator, which
-    costs more than the larger dense work (the SVD of the rows read, a
-    ``(long side) x l`` matrix) that a wide ``X`` may then bring (both measured on the
-    layouts of ``benchmarks/bench_selection.py``).  An array contiguous in neither order or in
+    other order sums products of blocks of columns into an ``n x l`` accumulator.
+    That costs more than the larger dense work a wide ``X`` then brings (the SVD of
+    the rows read is of a ``(long side) x l`` matrix), measured on the four layouts
+    of ``benchmarks/bench_selection.py``.  An array contiguous in neither order or in
     both (a vector) is worked on tall.
     """
     if not isinstance(X, np.ndarray):

@@ -7,7 +7,8 @@
 * :func:`base_parser` gives each module's ``main(argv)`` the flags
   ``python -m benchmarks`` forwards (``--quick``, ``--out``), plus ``--repeats`` and
   ``--threads`` with that module's defaults.
-* :func:`write_report` writes a module's JSON and markdown.
+* :func:`write_report` writes a module's JSON and markdown, with the code revision
+  they were measured at (:func:`code_revision`).
 """
 
 from __future__ import annotations
@@ -142,12 +143,33 @@ def base_parser(description, *, quick_help="small sizes, few repeats", repeats=N
     return ap
 
 
+def code_revision():
+    """``git describe --always --dirty`` of the checkout holding the benchmarks (a
+    ``-dirty`` suffix when files differ from that commit), or None outside one."""
+    import subprocess
+    from pathlib import Path
+
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=Path(__file__).resolve().parent,
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
+
+
 def write_report(out_dir, stem, res, lines, tag=None):
     """Write ``stem.json`` (``res``) and ``stem.md`` (``lines``) into ``out_dir``, and
     print the markdown; with ``tag``, as ``stem_tag.*``, the title (the first line)
-    ending in ``(tag)``: a second machine's run kept beside the first's."""
+    ending in ``(tag)``: a second machine's run kept beside the first's.  Both record
+    the code revision (:func:`code_revision`): a ``code_revision`` key in a dict
+    ``res``, a last line in the markdown."""
     from pathlib import Path
 
+    rev = code_revision()
+    if isinstance(res, dict):
+        res = {**res, "code_revision": rev}
+    lines = [*lines, "", f"Code revision: `{rev}` (`git describe --always --dirty`)." if rev else
+             "Code revision: unknown (not run from a git checkout)."]
     if tag:
         if not tag.replace("-", "").isalnum():
             raise ValueError(f"tag must be letters, digits and '-', got {tag!r}")

@@ -44,6 +44,14 @@ def test_a_tagged_report_is_kept_beside_the_untagged_one(tmp_path):
                                                           "kernel_epyc.md"]
     assert (tmp_path / "kernel.md").read_text().splitlines()[0] == "# Title"
     assert (tmp_path / "kernel_epyc.md").read_text().splitlines()[0] == "# Title (epyc)"
-    assert json.loads((tmp_path / "kernel_epyc.json").read_text()) == {"a": 2}
+    saved = json.loads((tmp_path / "kernel_epyc.json").read_text())
+    assert saved["a"] == 2 and set(saved) == {"a", "code_revision"}
+    # the revision measured at is the checkout's own (the tests run from one, or None)
+    from benchmarks._common import code_revision
+
+    rev = code_revision()
+    assert saved["code_revision"] == rev
+    last = (tmp_path / "kernel_epyc.md").read_text().splitlines()[-1]
+    assert last.startswith("Code revision: ") and (rev is None or f"`{rev}`" in last)
     with pytest.raises(ValueError, match="tag must be"):
         write_report(tmp_path, "kernel", {}, ["# Title"], tag="../x")

@@ -96,11 +96,15 @@ if HAVE_NUMBA_BLAS:
         if i > 0:
             gemm_sub_nt(Ft.ctypes.data + c0 * 8, n, P.ctypes.data, i, base, n, mm, a)
         trsm_right_lower_t(Lf.ctypes.data, a, base, n, mm)
+        # 1-D views indexed from 0: an index the compiler cannot prove non-negative
+        # (c0 + r) keeps the wraparound check and turns the vector loop into
+        # gathers and scatters
+        dc = d[c0 : c0 + mm]
         for t in range(a):
-            row = i + t
-            for r in range(c0, c0 + mm):
-                v = Ft[row, r]
-                d[r] -= v * v
+            fr = Ft[i + t, c0 : c0 + mm]
+            for r in range(mm):
+                v = fr[r]
+                dc[r] -= v * v
 
     @numba.njit(nogil=True, cache=True)
     def gemm_rowmajor(double, a_ptr, lda, trans_a, b_ptr, ldb, trans_b, c_ptr, ldc, m, n, k, alpha,

@@ -93,13 +93,15 @@ if HAVE_NUMBA_BLAS:
         for c in numba.prange((n + m - 1) // m):
             c0 = c * m
             mm = min(n, c0 + m) - c0
+            # 1-D views indexed from 0 (see cholesky_update_chunk)
             for t in range(a):
-                row = i + t
+                fr = Ft[i + t, c0 : c0 + mm]
                 s = T[t]
                 if fortran:
-                    for r in range(c0, c0 + mm):
-                        Ft[row, r] = A[r, s]
+                    for r in range(mm):
+                        fr[r] = A[c0 + r, s]
                 else:
-                    for r in range(c0, c0 + mm):
-                        Ft[row, r] = A[s, r]
+                    ar = A[s, c0 : c0 + mm]
+                    for r in range(mm):
+                        fr[r] = ar[r]
             cholesky_update_chunk(Ft, i, a, P, Lf, d, c0, mm)

@@ -126,25 +126,28 @@ if HAVE_NUMBA and HAVE_NUMBA_BLAS:
         for c in numba.prange(nchunks):
             c0 = c * m
             mm = min(n, c0 + m) - c0
-            # Ft is C-contiguous: indexing it directly (not a strided view) keeps the
-            # inner loops unit-stride, so that they vectorise
+            # 1-D views of the chunk indexed from 0 (see cholesky_update_chunk): with
+            # an offset index the loops compile to gathers and scatters
             for t in range(a):
-                row = i + t
+                fr = Ft[i + t, c0 : c0 + mm]
                 if p == 2:
                     u0 = xt[0, t]
                     u1 = xt[1, t]
-                    for r in range(c0, c0 + mm):
-                        e0 = u0 - xs[0, r]
-                        e1 = u1 - xs[1, r]
-                        Ft[row, r] = _exp_neg(-((e0 * e0 + e1 * e1) * s1) * s2)
+                    x0 = xs[0, c0 : c0 + mm]
+                    x1 = xs[1, c0 : c0 + mm]
+                    for r in range(mm):
+                        e0 = u0 - x0[r]
+                        e1 = u1 - x1[r]
+                        fr[r] = _exp_neg(-((e0 * e0 + e1 * e1) * s1) * s2)
                 else:
-                    for r in range(c0, c0 + mm):
-                        Ft[row, r] = 0.0
+                    for r in range(mm):
+                        fr[r] = 0.0
                     for q in range(p):
                         u0 = xt[q, t]
-                        for r in range(c0, c0 + mm):
-                            e0 = u0 - xs[q, r]
-                            Ft[row, r] += e0 * e0
-                    for r in range(c0, c0 + mm):
-                        Ft[row, r] = _exp_neg(-(Ft[row, r] * s1) * s2)
+                        xq = xs[q, c0 : c0 + mm]
+                        for r in range(mm):
+                            e0 = u0 - xq[r]
+                            fr[r] += e0 * e0
+                    for r in range(mm):
+                        fr[r] = _exp_neg(-(fr[r] * s1) * s2)
             cholesky_update_chunk(Ft, i, a, P, Lf, d, c0, mm)

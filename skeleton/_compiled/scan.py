@@ -141,10 +141,14 @@ if HAVE_NUMBA_BLAS:
         (float64) for the rows ``i0 <= i < i1``."""
         d = X.shape[1]
         for i in range(i0, i1):
+            # row views: indexed with an offset row (buf[i - i0, j]) the loop compiles
+            # to scatters, since the offset is not known to be non-negative
+            xr = X[i]
+            br = buf[i - i0]
             acc = 0.0
             for j in range(d):
-                v = X[i, j]
-                buf[i - i0, j] = v
+                v = xr[j]
+                br[j] = v
                 acc += v * v
             sq[i] = acc
 

@@ -510,9 +510,15 @@ def _incoherence_randomized(X, dtype, rank, tol, rng, oversample, n_iter, backen
         raise ValueError(nonfinite_message("X"))
     X, exponent = _unit_scale(X, backend, fro2)
     if exponent:
-        fro2 = backend.sum_squares(X)
-        if Omega is not None:  # the same first sketch as at unit scale
-            seed = backend.matmat(backend.astype(X, Omega.dtype), Omega)
+        if Omega is not None:
+            # the first sketch again, by the same pass as at unit scale: the scaling
+            # is exact, so the same pass gives the same numbers times 2**-e (another
+            # product, blocked differently, would differ at the rounding level that
+            # the certificate's bound is made of)
+            # (through the scaled copy's own backend: a lazy backend materializes it)
+            _, fro2, seed = backend_for(X, "X").scan_sketch(X, Omega)
+        else:
+            fro2 = backend.sum_squares(X)
     if seed is not None and not _SEED_NORM_RANGE[0] <= math.sqrt(fro2) <= _SEED_NORM_RANGE[1]:
         seed = None  # entries beyond single precision's range: sketch in X's precision
     elif seed is not None and not bool(backend.xp.all(backend.xp.isfinite(seed))):

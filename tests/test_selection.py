@@ -254,7 +254,10 @@ def test_single_precision_sketch_pivots_stop_at_its_rounding():
                              pivots="qr")
     with sk.dense_work():
         assert sk.sketch.precision == np.float32 and sk.sketch.rounding > 0
-        assert sk.q == 50 and np.abs(sk.P).max() < 1e3
+        # every planted direction is kept, and the pivoting stops well short of the
+        # 60 the sketch holds; whether a noise direction or two just above the
+        # measured rounding is pivoted depends on the BLAS kernels' rounding
+        assert 50 <= sk.q <= 55 and np.abs(sk.P).max() < 1e3
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # no invalid value in the volume updates
             rows = sk.rows(600)

@@ -46,6 +46,11 @@ def cpu_model():
     return platform.processor() or "unknown CPU"
 
 
+# Environment variables that change which BLAS kernels run, recorded with each report.
+_BLAS_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_VERBOSE", "MKL_DEBUG_CPU_TYPE",
+                     "MKL_ENABLE_INSTRUCTIONS")
+
+
 def machine_info():
     """Machine, library versions and thread pools, as a dict for the JSON reports."""
     import numba
@@ -62,12 +67,17 @@ def machine_info():
     try:
         import threadpoolctl
 
+        # the kernel OpenBLAS runs (its 'architecture') sets the GEMM rate that the
+        # peers and the project share: a core type forced through the environment
+        # (OPENBLAS_CORETYPE) can halve it on a processor newer than the build knows
         info["thread_pools"] = [
-            f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
+            f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads"
+            + (f", {p['architecture']} kernels)" if p.get("architecture") else ")")
             for p in threadpoolctl.threadpool_info()
         ]
     except ImportError:  # pragma: no cover
         info["thread_pools"] = []
+    info["blas_environment"] = {k: os.environ[k] for k in _BLAS_ENVIRONMENT if k in os.environ}
     return info
 
 
@@ -157,19 +167,29 @@ def code_revision():
     return (out.stdout.strip() or None) if out.returncode == 0 else None
 
 
+def blas_environment_line():
+    """A sentence naming the BLAS settings taken from the environment
+    (``_BLAS_ENVIRONMENT``), or saying there were none."""
+    env = {k: os.environ[k] for k in _BLAS_ENVIRONMENT if k in os.environ}
+    if not env:
+        return "BLAS environment: none of " + ", ".join(_BLAS_ENVIRONMENT) + " set."
+    return "BLAS environment: " + ", ".join(f"`{k}={v}`" for k, v in env.items()) + "."
+
+
 def write_report(out_dir, stem, res, lines, tag=None):
     """Write ``stem.json`` (``res``) and ``stem.md`` (``lines``) into ``out_dir``, and
     print the markdown; with ``tag``, as ``stem_tag.*``, the title (the first line)
     ending in ``(tag)``: a second machine's run kept beside the first's.  Both record
     the code revision (:func:`code_revision`): a ``code_revision`` key in a dict
-    ``res``, a last line in the markdown."""
+    ``res``, a line in the markdown; the markdown ends with the BLAS settings
+    taken from the environment (:func:`blas_environment_line`)."""
     from pathlib import Path
 
     rev = code_revision()
     if isinstance(res, dict):
         res = {**res, "code_revision": rev}
     lines = [*lines, "", f"Code revision: `{rev}` (`git describe --always --dirty`)." if rev else
-             "Code revision: unknown (not run from a git checkout)."]
+             "Code revision: unknown (not run from a git checkout).", "", blas_environment_line()]
     if tag:
         if not tag.replace("-", "").isalnum():
             raise ValueError(f"tag must be letters, digits and '-', got {tag!r}")

@@ -51,7 +51,21 @@ def test_a_tagged_report_is_kept_beside_the_untagged_one(tmp_path):
 
     rev = code_revision()
     assert saved["code_revision"] == rev
-    last = (tmp_path / "kernel_epyc.md").read_text().splitlines()[-1]
-    assert last.startswith("Code revision: ") and (rev is None or f"`{rev}`" in last)
+    md = (tmp_path / "kernel_epyc.md").read_text().splitlines()
+    assert md[-3].startswith("Code revision: ") and (rev is None or f"`{rev}`" in md[-3])
+    assert md[-1].startswith("BLAS environment: ")
     with pytest.raises(ValueError, match="tag must be"):
         write_report(tmp_path, "kernel", {}, ["# Title"], tag="../x")
+
+
+def test_the_reports_name_the_blas_settings_of_the_environment(monkeypatch):
+    from benchmarks._common import blas_environment_line, machine_info
+
+    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_VERBOSE", "MKL_DEBUG_CPU_TYPE",
+              "MKL_ENABLE_INSTRUCTIONS"):
+        monkeypatch.delenv(k, raising=False)
+    assert blas_environment_line().startswith("BLAS environment: none of OPENBLAS_CORETYPE")
+    assert machine_info()["blas_environment"] == {}
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    assert blas_environment_line() == "BLAS environment: `OPENBLAS_CORETYPE=Haswell`."
+    assert machine_info()["blas_environment"] == {"OPENBLAS_CORETYPE": "Haswell"}

@@ -73,7 +73,7 @@ import scipy.linalg
 
 from ._blas import single_threaded_blas
 from ._compiled.blas import HAVE_NUMBA_BLAS
-from ._compiled.cholesky import array_cholesky_rows, rejection, subtract_sumsq
+from ._compiled.cholesky import array_cholesky_rows, rejection, settle, subtract_sumsq
 from ._entry_source import EntrySource
 from ._lowrank import FactoredEntries
 from ._linalg import grow_rows, reserve_rows, row_sq_norms
@@ -385,6 +385,8 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
     i = 0
     b = _block_size(n, _FIRST_ACCEPTS) if block_size is None else block_size
     history = [(0, 1.0)]  # (pivots, relative trace error) after each round
+    cum = np.empty(n, dtype=np.float64)  # running sums of d, for the sampling
+    settled = False  # whether cum holds those of the current d
     while trace0 > 0 and i < cap:
         dsum = float(np.sum(d, dtype=np.float64))
         if dsum <= 0 or (rtol is not None and dsum <= rtol * trace0):
@@ -396,7 +398,8 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
             cand = np.array([int(np.argmax(d))], dtype=np.intp)
         else:
             m = 1 if method == "sequential" else b
-            cand = _sample(d, m, rng)
+            cand = _sample(d, m, rng, cum if settled else None)
+        settled = False
         G = src.block(cand, cand)
         if check_finite and not np.all(np.isfinite(G)):
             raise _not_finite(src.name)
@@ -431,7 +434,8 @@ def _rpcholesky(src, cap, rtol, method, block_size, rng, check_finite):
         pivots[i : i + a] = T
         i += a
         d[T] = 0.0
-        _settle_diagonal(d, scale, i, eps, check_finite, src.name)
+        _settle_diagonal(d, scale, i, eps, check_finite, src.name, cum)
+        settled = True
     return PivotedCholesky(
         pivots=pivots[:i].copy(),
         F=Ft[:i].T,
@@ -462,25 +466,26 @@ def _block_size(n, accepted):
     return int(min(_MAX_BLOCK, max(_MIN_BLOCK, math.sqrt(n * accepted) / 4)))
 
 
-def _sample(d, m, rng):
-    """``m`` indices drawn with replacement with probability ``d / sum(d)``."""
-    c = np.cumsum(d, dtype=np.float64)
+def _sample(d, m, rng, c=None):
+    """``m`` indices drawn with replacement with probability ``d / sum(d)``; ``c``,
+    when given, is ``numpy.cumsum(d, dtype=float64)`` already computed."""
+    if c is None:
+        c = np.cumsum(d, dtype=np.float64)
     idx = np.searchsorted(c, rng.random(m) * c[-1], side="right")
     np.minimum(idx, d.size - 1, out=idx)
     return idx.astype(np.intp, copy=False)
 
 
-def _settle_diagonal(d, scale, i, eps, check_finite, name):
-    """Check the updated residual diagonal, then clip rounding noise to 0."""
-    if check_finite and not np.all(np.isfinite(d)):
+def _settle_diagonal(d, scale, i, eps, check_finite, name, cum):
+    """Check the updated residual diagonal, clip rounding noise to 0, and leave its
+    running sums in ``cum`` (one compiled pass, :func:`skeleton._compiled.cholesky.settle`).
+    Non-finite entries raise with ``check_finite``; without it, NaN and inf are the
+    caller's business and only finite entries are checked for semi-definiteness."""
+    status, j, value = settle(d, scale, _noise_level(i, eps), _indefinite_level(i, eps), bool(check_finite), cum)
+    if status == 1:
         raise _not_finite(name)
-    with np.errstate(invalid="ignore"):
-        lo = d < -_indefinite_level(i, eps) * scale
-    lo &= np.isfinite(d)  # with check_finite=False, NaN/inf are the caller's business
-    if lo.any():
-        j = int(np.flatnonzero(lo)[0])
-        raise _not_psd(name, j, float(d[j]))
-    d[d <= _noise_level(i, eps) * scale] = 0.0
+    if status == 2:
+        raise _not_psd(name, int(j), float(value))
 
 
 def _noise_level(i, eps):

@@ -322,6 +322,17 @@ def test_bad_inputs_raise_naming_the_argument(args, kwargs, exc, word):
         rpcholesky(*args, **kwargs)
 
 
+def test_an_indefinite_schur_complement_is_reported_with_its_value():
+    # the greedy rule pivots on index 0 (the first largest diagonal entry); then the
+    # residual diagonal at 1 is 1 - 4^2 / 4 = -3, found when the diagonal is updated
+    A = np.array([[4.0, 4.0, 0.0], [4.0, 1.0, 0.0], [0.0, 0.0, 4.0]])
+    with pytest.raises(ValueError, match=r"residual diagonal at index 1 became -3 < 0"):
+        rpcholesky(A, 3, method="greedy")
+    for method in ("sequential", "accelerated"):  # whichever pivot comes first
+        with pytest.raises(ValueError, match=r"residual diagonal at index [01] became -(3|12) < 0"):
+            rpcholesky(A, 3, method=method, rng=0)
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_nonfinite_off_diagonal_entries_are_caught_where_read(bad):
     A = decaying_psd(40, rng=27)
@@ -362,3 +373,27 @@ def test_compiled_rejection_equals_its_python_source():
     # and L is the Cholesky factor of the residual block on the accepted candidates
     G = Araw - FsT @ FsT.T
     np.testing.assert_allclose(L1 @ L1.T, G[np.ix_(acc1, acc1)], atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_settling_pass_matches_numpy(dtype):
+    # clipping to 0, the running sums the next round samples from (equal to
+    # numpy.cumsum's, so the pivots drawn are the same), and the two failures
+    from skeleton._compiled.cholesky import settle
+
+    rng = np.random.default_rng(31)
+    d = rng.random(10001).astype(dtype)
+    d[::7] = 1e-30
+    scale = rng.random(10001).astype(dtype) + 0.5
+    ref = d.copy()
+    ref[ref <= 1e-20 * scale] = 0
+    cum = np.empty(d.size)
+    got = d.copy()
+    assert settle(got, scale, 1e-20, 1e-19, True, cum) == (0, -1, 0.0)
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(cum, np.cumsum(ref, dtype=np.float64))
+    bad = d.copy()
+    bad[[5, 9]] = -1.0
+    bad[12] = np.nan
+    assert settle(bad.copy(), scale, 1e-20, 1e-19, False, cum) == (2, 5, -1.0)  # NaN: the caller's business
+    assert settle(bad.copy(), scale, 1e-20, 1e-19, True, cum)[:2] == (1, 12)  # non-finite first

@@ -1,5 +1,5 @@
 """The compiled loops of randomly pivoted Cholesky (:mod:`skeleton.rpcholesky`): the
-rejection step of a round, the diagonal update, and the fused column pass over a dense
+rejection step of a round, the diagonal update and its settling, and the fused column pass over a dense
 symmetric matrix."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 from . import HAVE_NUMBA, numba
 from .blas import HAVE_NUMBA_BLAS, cholesky_update_chunk
 
-__all__ = ["rejection", "subtract_sumsq", "array_cholesky_rows"]
+__all__ = ["rejection", "subtract_sumsq", "settle", "array_cholesky_rows"]
 
 
 def _rejection_body(Araw, FsT, g0, u, tau, lmax):
@@ -73,11 +73,40 @@ def _subtract_sumsq_body(B, d):
             d[j] -= v.real * v.real + v.imag * v.imag
 
 
+def _settle_body(d, scale, noise, low, check_finite, c):
+    """One pass over the residual diagonal after a round: ``d[j] <= noise * scale[j]``
+    (rounding) becomes 0, and ``c`` the running sum of the result in float64 (what
+    ``numpy.cumsum(d, dtype=float64)`` gives: the next round samples from it).
+    Returns ``(0, -1, 0.0)``, or ``(1, j, d[j])`` for a non-finite ``d[j]`` when
+    ``check_finite`` (before anything else), or ``(2, j, d[j])`` for the first
+    finite ``d[j] < -low * scale[j]`` (below what rounding allows: not
+    semi-definite), with ``d[j]`` as it was before the clipping."""
+    acc = 0.0
+    below = -1
+    below_value = 0.0
+    for j in range(d.size):
+        v = d[j]
+        if not math.isfinite(v):
+            if check_finite:
+                return 1, j, v
+        elif v < -low * scale[j]:
+            if below < 0:
+                below = j
+                below_value = v
+        if v <= noise * scale[j]:
+            d[j] = 0.0
+            v = 0.0
+        acc += v
+        c[j] = acc
+    return (2, below, below_value) if below >= 0 else (0, -1, 0.0)
+
+
 if HAVE_NUMBA:
     rejection = numba.njit(nogil=True, cache=True)(_rejection_body)
     subtract_sumsq = numba.njit(nogil=True, cache=True)(_subtract_sumsq_body)
+    settle = numba.njit(nogil=True, cache=True)(_settle_body)
 else:  # pragma: no cover
-    rejection, subtract_sumsq = _rejection_body, _subtract_sumsq_body
+    rejection, subtract_sumsq, settle = _rejection_body, _subtract_sumsq_body, _settle_body
 
 
 if HAVE_NUMBA_BLAS:

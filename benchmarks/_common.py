@@ -77,7 +77,7 @@ def machine_info():
         ]
     except ImportError:  # pragma: no cover
         info["thread_pools"] = []
-    info["blas_environment"] = {k: os.environ[k] for k in _BLAS_ENVIRONMENT if k in os.environ}
+    info["blas_environment"] = blas_environment()
     return info
 
 
@@ -167,10 +167,15 @@ def code_revision():
     return (out.stdout.strip() or None) if out.returncode == 0 else None
 
 
+def blas_environment():
+    """The BLAS settings taken from the environment (``_BLAS_ENVIRONMENT``), as a dict."""
+    return {k: os.environ[k] for k in _BLAS_ENVIRONMENT if k in os.environ}
+
+
 def blas_environment_line():
-    """A sentence naming the BLAS settings taken from the environment
-    (``_BLAS_ENVIRONMENT``), or saying there were none."""
-    env = {k: os.environ[k] for k in _BLAS_ENVIRONMENT if k in os.environ}
+    """A sentence naming the BLAS settings taken from the environment, or saying
+    there were none."""
+    env = blas_environment()
     if not env:
         return "BLAS environment: none of " + ", ".join(_BLAS_ENVIRONMENT) + " set."
     return "BLAS environment: " + ", ".join(f"`{k}={v}`" for k, v in env.items()) + "."

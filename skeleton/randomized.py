@@ -386,6 +386,18 @@ def svd_from_row_id(P, Z, rank=None, tol=None):
     V : ndarray, shape (d, k)
         Right singular vectors.
     """
+    M, s, V = factored_svd_from_row_id(P, Z, rank=rank, tol=tol)
+    return P @ M, s, V
+
+
+def factored_svd_from_row_id(P, Z, rank=None, tol=None):
+    r""":func:`svd_from_row_id` with the left singular vectors left factored:
+    ``(M, s, V)`` with ``U = P @ M``, :math:`M = T^{-1} \hat W_{:,1:k}` (``l x k``).
+
+    Since ``P`` holds the identity in its pivot rows, ``U``'s rows there are the rows
+    of ``M``: what a rule that starts from the pivots needs of ``U`` costs no pass
+    over the ``n`` rows.
+    """
     import scipy.linalg
 
     T = scipy.linalg.cholesky(P.conj().T @ P, lower=False, check_finite=False)
@@ -394,5 +406,5 @@ def svd_from_row_id(P, Z, rank=None, tol=None):
     V, s, Wh = np.linalg.svd((T @ Z).conj().T, full_matrices=False)
     cut = float(np.finfo(P.dtype).eps) if tol is None else tol
     k = rank_from_singular_values(s, (P.shape[0], Z.shape[1]), P.dtype, tol=cut, rank=rank)
-    U = P @ scipy.linalg.solve_triangular(T, Wh[:k].conj().T, check_finite=False)
-    return U, s[:k], V[:, :k]
+    M = scipy.linalg.solve_triangular(T, Wh[:k].conj().T, check_finite=False)
+    return M, s[:k], V[:, :k]

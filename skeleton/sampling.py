@@ -601,7 +601,7 @@ def _maxvol_square(B, tol=1.05, max_iter=_MAXVOL_MAX_ITER, start=None):
         start = np.asarray(start, dtype=np.intp)
         with single_threaded_blas():
             C = _interpolation(B, start, B.dtype)
-        if np.isfinite(C).all() and float(np.max(np.abs(C), initial=0.0)) <= _START_COEF:
+        if _usable_start(C):
             idx = start.copy()
             _maxvol_swaps(C, idx, tol, max_iter)
             return idx, C
@@ -686,6 +686,22 @@ def _maxvol(B, k, tol=1.05, start=None):
     if k <= r:
         B = B[:, :k]
     idx, C = _maxvol_square(np.ascontiguousarray(B), tol=tol, start=start)
+    return _extend_by_volume(C, idx, k)
+
+
+def _usable_start(C):
+    """Whether ``C = B B_I^{-1}`` makes ``I`` a start for the swaps (:data:`_START_COEF`)."""
+    return bool(np.isfinite(C).all()) and float(np.max(np.abs(C), initial=0.0)) <= _START_COEF
+
+
+def _maxvol_started(C, start, k, tol=1.05):
+    """:func:`_maxvol` from the ``r = C.shape[1]`` rows ``start``, given ``C = B B_start^{-1}``
+    (``m x r``, C-ordered, modified) for ``k >= r``; None if that start is not usable,
+    for the caller to fall back on :func:`_maxvol` with the basis itself."""
+    if k < C.shape[1] or not _usable_start(C):
+        return None
+    idx = np.array(start, dtype=np.intp)
+    _maxvol_swaps(C, idx, tol, _MAXVOL_MAX_ITER)
     return _extend_by_volume(C, idx, k)
 
 

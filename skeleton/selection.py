@@ -25,8 +25,9 @@ contracts along memory (the roles of rows and columns then swap). Then
   (its column ID: the CUR of Voronin & Martinsson 2017);
 * the *singular vectors*, for leverage, DEIM and maxvol, are those of
   :math:`P X_{I,:}` (:func:`skeleton.randomized.svd_from_row_id`), and the rules run on
-  them (maxvol's rows start their swaps from the sketch's own pivots, LU pivots serve
-  leverage and DEIM);
+  them (maxvol's rows start their swaps from the sketch's own pivots, whose
+  coefficients come from the factored basis without forming it,
+  ``_Sketched.maxvol``; LU pivots serve leverage and DEIM);
 * beyond the ``l`` pivots, rows and columns are added by volume
   (:mod:`skeleton.sampling`).
 
@@ -49,7 +50,7 @@ from ._backends import EXACT_MAX
 from ._blas import single_threaded_blas
 from ._linalg import rank_from_singular_values
 from ._validation import nonfinite_message
-from .randomized import SELECTION_OVERSAMPLE, selection_sketch, svd_from_row_id
+from .randomized import SELECTION_OVERSAMPLE, factored_svd_from_row_id, selection_sketch, svd_from_row_id
 from .sampling import (
     _cpqr_order,
     _cpqr_row_id,
@@ -58,12 +59,15 @@ from .sampling import (
     _leverage,
     _lu_row_id,
     _maxvol,
+    _maxvol_started,
     _uniform,
 )
 
 __all__ = ["SAMPLINGS"]
 
 SAMPLINGS = ("uniform", "leverage", "pivoted_qr", "deim", "maxvol")
+
+_ZERO_BASIS = "X is the zero matrix (numerical rank 0): no basis to select rows or columns from"
 
 # How the pivots of a sketch are found: "qr" (column-pivoted QR of Y^H) or "lu" (LU
 # with partial pivoting of Y; Dong & Martinsson 2023 find it nearly as good, and it
@@ -172,8 +176,43 @@ class _Sketched:
         else:
             U, _, V = svd_from_row_id(self.P, self.Z(), rank=r, tol=tol)
         if U.shape[1] == 0:
-            raise ValueError("X is the zero matrix (numerical rank 0): no basis to select rows or columns from")
+            raise ValueError(_ZERO_BASIS)
         return U, V, U.shape[1]
+
+    def maxvol(self, k_r, k_c, cols, r, tol):
+        r"""Rows (and ``cols`` unless given) by maxvol on the singular vectors.
+
+        The rows start their swaps from the sketch's first pivots :math:`I`.  Without
+        power iterations the left singular vectors are :math:`U = P M`
+        (:func:`skeleton.randomized.factored_svd_from_row_id`), and ``P`` holds the
+        identity in its pivot rows, so :math:`U_{I,:} = M_{1:k,:}` and the start's
+        coefficients are :math:`U U_{I,:}^{-1} = P G` with :math:`G = M M_{1:k,:}^{-1}`
+        (:math:`G_{1:k,:} = I`): the ``n x k`` basis and its interpolation are never
+        formed, only the product of ``P``'s ``l - k`` trailing columns with ``G``'s
+        rows.
+        """
+        if self.sketch.U is not None:
+            Ub, Vb, _ = self.basis(r, tol)
+            rows = _maxvol(Ub, k_r, start=self.row_order[: min(k_r, Ub.shape[1])])
+            return rows, _maxvol(Vb, k_c) if cols is None else cols
+        M, _, Vb = factored_svd_from_row_id(self.P, self.Z(), rank=r, tol=tol)
+        if M.shape[1] == 0:
+            raise ValueError(_ZERO_BASIS)
+        kk = min(k_r, M.shape[1])
+        M = M[:, :kk]
+        rows = None
+        try:
+            # G_{k+1:,:} = M_{k+1:,:} M_{1:k,:}^{-1}, solved (a singular M_{1:k,:} is an
+            # unusable start: the fallback below)
+            tail = np.linalg.solve(M[:kk].T, M[kk:].T).T
+        except np.linalg.LinAlgError:
+            tail = None
+        if tail is not None:
+            C = self.P[:, :kk] + self.P[:, kk:] @ tail if kk < M.shape[0] else self.P[:, :kk].copy()
+            rows = _maxvol_started(np.ascontiguousarray(C), self.row_order[:kk], k_r)
+        if rows is None:  # (the start is near-singular: maxvol from its own pivots)
+            rows = _maxvol(self.P @ M, k_r)
+        return rows, _maxvol(Vb, k_c) if cols is None else cols
 
 
 def singular_basis(X, r, tol, rng, backend, dtype):
@@ -191,7 +230,7 @@ def singular_basis(X, r, tol, rng, backend, dtype):
     cut = float(np.finfo(np.dtype(dtype)).eps) if tol is None else tol
     k = rank_from_singular_values(s_host, X.shape, dtype, tol=cut, rank=r)
     if k == 0:
-        raise ValueError("X is the zero matrix (numerical rank 0): no basis to select rows or columns from")
+        raise ValueError(_ZERO_BASIS)
     return backend.to_numpy(U[:, :k]), backend.to_numpy(V[:, :k]), k
 
 
@@ -257,10 +296,10 @@ def _from_sketch(sampling, X, k_r, k_c, rows, cols, rank, tol, rng, backend, dty
         if sampling == "pivoted_qr":
             return sk.rows(k_r) if rows is None else rows, sk.cols(k_c) if cols is None else cols
         r = rank if rank is not None else min(k_r, k_c)
+        if sampling == "maxvol" and rows is None:
+            return sk.maxvol(k_r, k_c, cols, r, tol)
         Ub, Vb, _ = sk.basis(r, tol)
         pick = _rule(sampling, rng)
-        if sampling == "maxvol" and rows is None:
-            rows = _maxvol(Ub, k_r, start=sk.row_order[: min(k_r, Ub.shape[1])])
         return pick(Ub, k_r) if rows is None else rows, pick(Vb, k_c) if cols is None else cols
 
 

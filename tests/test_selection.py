@@ -223,6 +223,69 @@ def test_svd_from_row_id_is_exact_for_a_low_rank_matrix():
     np.testing.assert_allclose(s, np.linalg.svd(X, compute_uv=False)[:6], rtol=1e-10)
 
 
+def test_factored_svd_from_row_id_is_the_same_svd():
+    from skeleton.sampling import _cpqr_row_id
+
+    X = noisy()
+    rng = np.random.default_rng(3)
+    order, P, q = _cpqr_row_id(X @ rng.standard_normal((X.shape[1], 20)))
+    Z = X[order[:q]]
+    M, s, V = randomized.factored_svd_from_row_id(P, Z, rank=10)
+    U, s2, V2 = randomized.svd_from_row_id(P, Z, rank=10)
+    assert M.shape == (q, 10)
+    np.testing.assert_array_equal(s, s2)
+    np.testing.assert_array_equal(V, V2)
+    np.testing.assert_allclose(P @ M, U, rtol=0, atol=1e-15)
+    # P holds the identity in its pivot rows: U there is M
+    np.testing.assert_allclose(U[order[:q]], M, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("k", [5, 10, 60])
+@pytest.mark.parametrize("kind", ["tall", "wide", "complex", "float32"])
+def test_maxvol_from_the_factored_basis_equals_maxvol_on_the_basis(kind, k):
+    # the sketched maxvol starts from P G (G = M M[:k]^{-1}), never forming U: the
+    # rows must be those of maxvol on the explicit U from the same start
+    from skeleton._backends import backend_for
+    from skeleton.sampling import _maxvol
+
+    X = noisy(1200, 700, 10)
+    if kind == "wide":
+        X = np.ascontiguousarray(X.T)
+    elif kind == "complex":
+        X = X + 1j * noisy(1200, 700, 10, seed=5)
+    elif kind == "float32":
+        X = X.astype(np.float32)
+    sk = selection._Sketched(X, k, 10, np.random.default_rng(0), backend_for(X), X.dtype, True)
+    with sk.dense_work():
+        Ub, Vb, _ = sk.basis(10, None)
+        rows, cols = sk.maxvol(k, k, None, 10, None)
+        ref_rows = _maxvol(Ub, k, start=sk.row_order[: min(k, Ub.shape[1])])
+        ref_cols = _maxvol(Vb, k)
+    assert rows.tolist() == ref_rows.tolist() and cols.tolist() == ref_cols.tolist()
+    assert rows.size == k == np.unique(rows).size
+
+
+def test_maxvol_falls_back_when_the_start_is_not_usable(monkeypatch):
+    # with every start refused (coefficients of modulus 1 > 0.5), the rows are those of
+    # maxvol from the basis's own pivoted QR
+    from skeleton import sampling
+    from skeleton._backends import backend_for
+
+    X = noisy(1200, 700, 10)
+    sk = selection._Sketched(X, 40, 10, np.random.default_rng(0), backend_for(X), X.dtype, True)
+    calls = []
+    monkeypatch.setattr(selection, "_maxvol", lambda B, k, **kw: calls.append(B.shape) or sampling._maxvol(B, k, **kw))
+    with sk.dense_work():
+        Ub, _, _ = sk.basis(10, None)
+        sk.maxvol(40, 40, None, 10, None)
+        assert calls == [(700, 10)]  # the columns only: the rows used the start
+        monkeypatch.setattr(sampling, "_START_COEF", 0.5)
+        rows = sk.maxvol(40, 40, None, 10, None)[0]
+        ref = sampling._maxvol(Ub, 40)
+    assert calls[1:] == [(1200, 10), (700, 10)]
+    assert rows.tolist() == ref.tolist() and rows.size == 40 == np.unique(rows).size
+
+
 def test_incoherence_and_the_core_share_the_subspace_iteration():
     import importlib
     import inspect

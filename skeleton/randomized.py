@@ -397,10 +397,18 @@ def factored_svd_from_row_id(P, Z, rank=None, tol=None):
     Since ``P`` holds the identity in its pivot rows, ``U``'s rows there are the rows
     of ``M``: what a rule that starts from the pivots needs of ``U`` costs no pass
     over the ``n`` rows.
+
+    When every singular value kept is far above what the Gram matrix resolves, they
+    come from it (:func:`_gram_factors`): three products over the ``d`` columns
+    instead of the Householder QR inside the SVD of the tall :math:`(T Z)^H`.
     """
     import scipy.linalg
 
     T = scipy.linalg.cholesky(P.conj().T @ P, lower=False, check_finite=False)
+    if tol is None:
+        got = _gram_factors(T, Z, rank)
+        if got is not None:
+            return got
     # the SVD of the tall (T Z)^H = V S W^H: LAPACK's route for a wide matrix (an LQ
     # first) is the slower one, and the factors are the same
     V, s, Wh = np.linalg.svd((T @ Z).conj().T, full_matrices=False)
@@ -408,3 +416,55 @@ def factored_svd_from_row_id(P, Z, rank=None, tol=None):
     k = rank_from_singular_values(s, (P.shape[0], Z.shape[1]), P.dtype, tol=cut, rank=rank)
     M = scipy.linalg.solve_triangular(T, Wh[:k].conj().T, check_finite=False)
     return M, s[:k], V[:, :k]
+
+
+# The Gram route is taken when each kept eigenvalue of the Gram matrix, and the gap
+# below the last one, exceed its rounding (about l eps lambda_1) by this factor.
+_GRAM_MARGIN = 1e6
+
+
+def _gram_factors(T, Z, rank):
+    r"""``(M, s, V)`` of :func:`factored_svd_from_row_id` from the Gram matrix of
+    :math:`A = T Z`, or None where it does not resolve them.
+
+    :math:`A A^H = W S^2 W^H` (an ``l x l`` eigenproblem) gives
+    ``W`` and ``S``, and :math:`V = A^H W S^{-1}`.  Forming the Gram matrix costs
+    accuracy: its eigenvalues carry an absolute error of about
+    :math:`l\,\epsilon\,\lambda_1`, so the top-``k`` eigenvectors are accurate to that
+    over the gap :math:`\lambda_k - \lambda_{k+1}` (Davis-Kahan), a factor
+    :math:`s_1 / s_k` above the SVD's bound.  The route is therefore taken only when
+    :math:`\lambda_k` and the gap both exceed :data:`_GRAM_MARGIN` times that
+    rounding (:math:`s_k \ge 10^{-4} s_1` in double precision, never in single):
+    then ``W``, ``S`` and ``V`` are accurate to about :math:`10^{-6}` of the gap at
+    worst, which moves no selection rule (they act on the subspace, and maxvol's swap
+    threshold alone is :math:`5\cdot 10^{-2}`), and the rank is the one the SVD
+    gives, every kept value being far above its cut-off.  Without ``rank`` every
+    one of the ``l`` values must qualify.  ``Z`` is scaled by a power of two where
+    its squares would over- or underflow.
+    """
+    import scipy.linalg
+
+    l, d = Z.shape
+    eps = float(np.finfo(Z.dtype).eps)
+    floor = _GRAM_MARGIN * l * eps
+    keep = l if rank is None else min(int(rank), l)
+    if floor >= 1.0 or keep == 0:
+        return None
+    top = float(np.max(np.abs(Z), initial=0.0))
+    if not 0.0 < top < math.inf:
+        return None
+    e = math.frexp(top)[1] if not 2.0 ** -400 < top < 2.0 ** 400 else 0
+    # A itself, not T (Z Z^H) T^H: the Gram's rounding is then l eps ||A||^2 = l eps lambda_1
+    A = T @ (Z * math.ldexp(1.0, -e) if e else Z)
+    G = A @ A.conj().T
+    lam, W = np.linalg.eigh((G + G.conj().T) / 2)
+    lam, W = lam[::-1], W[:, ::-1]
+    gap = lam[keep - 1] - (lam[keep] if keep < l else 0.0)
+    if not (lam[0] > 0 and lam[keep - 1] > floor * lam[0] and gap > floor * lam[0]):
+        return None
+    s = np.sqrt(lam[:keep])
+    Wk = np.ascontiguousarray(W[:, :keep])
+    # V = A^H (W S^{-1}): the entries 1/s are at most about 1e4 / s_1 here
+    V = A.conj().T @ (Wk / s)
+    M = scipy.linalg.solve_triangular(T, Wk, check_finite=False)
+    return M, s * math.ldexp(1.0, e), V

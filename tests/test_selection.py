@@ -240,6 +240,58 @@ def test_factored_svd_from_row_id_is_the_same_svd():
     np.testing.assert_allclose(U[order[:q]], M, rtol=0, atol=1e-15)
 
 
+def _row_id_of(X, l, seed=3):
+    from skeleton.sampling import _cpqr_row_id
+
+    rng = np.random.default_rng(seed)
+    order, P, q = _cpqr_row_id(X @ rng.standard_normal((X.shape[1], l)).astype(X.dtype))
+    return P, X[order[:q]]
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0 ** -700, 2.0 ** 700])
+@pytest.mark.parametrize("complex_", [False, True])
+def test_the_gram_route_agrees_with_the_svd(scale, complex_):
+    import scipy.linalg
+
+    X = noisy(1200, 700, 10)
+    if complex_:
+        X = X + 1j * noisy(1200, 700, 10, seed=4)
+    P, Z = _row_id_of(X, 20)
+    T = scipy.linalg.cholesky(P.conj().T @ P, lower=False)
+    got = randomized._gram_factors(T, Z * scale, 10)
+    assert got is not None  # s_10 / s_1 = 1e-2: well resolved
+    M, s, V = got
+    # the SVD route on the same factors (tol given: no Gram route)
+    Mr, sr, Vr = randomized.factored_svd_from_row_id(P, Z * scale, rank=10, tol=1e-300)
+    np.testing.assert_allclose(s, sr, rtol=1e-10)
+    np.testing.assert_allclose(V.conj().T @ V, np.eye(10), atol=1e-10)
+    # the same subspaces (the vectors themselves up to a phase each)
+    assert np.linalg.norm(V - Vr @ (Vr.conj().T @ V), 2) < 1e-9
+    U, Ur = P @ M, P @ Mr
+    assert np.linalg.norm(U - Ur @ (Ur.conj().T @ U), 2) < 1e-9
+    np.testing.assert_allclose(np.abs(np.sum(V.conj() * Vr, axis=0)), 1.0, atol=1e-9)
+
+
+def test_the_gram_route_refuses_what_it_cannot_resolve():
+    import scipy.linalg
+
+    X = graded()  # singular values 1 .. 1e-14: s_30 is far below the Gram's rounding
+    P, Z = _row_id_of(X, 40)
+    T = scipy.linalg.cholesky(P.conj().T @ P, lower=False)
+    assert randomized._gram_factors(T, Z, 30) is None
+    assert randomized._gram_factors(T, Z, 4) is not None  # s_4 / s_1 = 1e-2 (gap to s_5 too)
+    assert randomized._gram_factors(T, Z, None) is None  # every value must qualify
+    assert randomized._gram_factors(T.astype(np.float32), Z.astype(np.float32), 4) is None  # single precision
+    # two equal singular values at the cut: no gap, no Gram route
+    Xe = low_rank(900, 500, 6, singular_values=[1, 0.5, 0.2, 0.1, 0.1, 0.05], rng=np.random.default_rng(2))
+    P, Z = _row_id_of(Xe, 12)
+    T = scipy.linalg.cholesky(P.conj().T @ P, lower=False)
+    assert randomized._gram_factors(T, Z, 4) is None and randomized._gram_factors(T, Z, 3) is not None
+    # and the public results are the SVD's either way
+    U, s, V = randomized.svd_from_row_id(P, Z, rank=6)
+    np.testing.assert_allclose(s, [1, 0.5, 0.2, 0.1, 0.1, 0.05], rtol=1e-10)
+
+
 @pytest.mark.parametrize("k", [5, 10, 60])
 @pytest.mark.parametrize("kind", ["tall", "wide", "complex", "float32"])
 def test_maxvol_from_the_factored_basis_equals_maxvol_on_the_basis(kind, k):

@@ -338,6 +338,24 @@ def test_maxvol_falls_back_when_the_start_is_not_usable(monkeypatch):
     assert rows.tolist() == ref.tolist() and rows.size == 40 == np.unique(rows).size
 
 
+def test_maxvol_after_power_iterations_starts_from_the_iterated_basis():
+    # no gap in one sketch (test_power_iterations_run_when_the_sketch_shows_no_gap):
+    # the basis is the iterated one, formed, and maxvol runs on it from the pivots
+    from skeleton._backends import backend_for
+    from skeleton.sampling import _maxvol
+
+    rng = np.random.default_rng(3)
+    X = low_rank(900, 500, 10, rng=rng) + 6e-4 * rng.standard_normal((900, 500))
+    sk = selection._Sketched(X, 40, 10, np.random.default_rng(0), backend_for(X), X.dtype, True)
+    with sk.dense_work():
+        assert sk.sketch.U is not None
+        Ub, Vb, _ = sk.basis(10, None)
+        rows, cols = sk.maxvol(40, 40, None, 10, None)
+        assert rows.tolist() == _maxvol(Ub, 40, start=sk.row_order[:10]).tolist()
+        assert cols.tolist() == _maxvol(Vb, 40).tolist()
+    assert rows.size == 40 == np.unique(rows).size
+
+
 def test_incoherence_and_the_core_share_the_subspace_iteration():
     import importlib
     import inspect

@@ -34,16 +34,30 @@ import scipy  # noqa: E402
 __all__ = ["base_parser", "cpu_model", "load_average", "machine_info", "timed", "write_report"]
 
 
-def cpu_model():
-    """The CPU's model name (from /proc/cpuinfo where there is one)."""
+def cpu_model(cpuinfo="/proc/cpuinfo"):
+    """The CPU's model name, with its family, model and whether it has AVX-512 (from
+    /proc/cpuinfo where there is one).
+
+    A virtual machine often reports only a brand ("AMD EPYC"): the family and model
+    tell its generations apart (AMD family 25 holds Zen 3 and Zen 4: EPYC Milan is
+    model 1, Genoa model 17; family 26 is Zen 5), and AVX-512 decides which of
+    OpenBLAS's kernels run.
+    """
+    fields = {}
     try:
-        with open("/proc/cpuinfo") as fh:
+        with open(cpuinfo) as fh:
             for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                if not line.strip():
+                    break  # the first processor's block is enough
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
     except OSError:  # pragma: no cover
         pass
-    return platform.processor() or "unknown CPU"
+    name = fields.get("model name") or platform.processor() or "unknown CPU"
+    if "cpu family" in fields and "model" in fields:
+        avx512 = "AVX-512" if "avx512f" in fields.get("flags", "").split() else "no AVX-512"
+        name += f" (CPU family {fields['cpu family']}, model {fields['model']}, {avx512})"
+    return name
 
 
 # Environment variables that change which BLAS kernels run, recorded with each report.

@@ -69,3 +69,17 @@ def test_the_reports_name_the_blas_settings_of_the_environment(monkeypatch):
     monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
     assert blas_environment_line() == "BLAS environment: `OPENBLAS_CORETYPE=Haswell`."
     assert machine_info()["blas_environment"] == {"OPENBLAS_CORETYPE": "Haswell"}
+
+
+@pytest.mark.parametrize("flags, expect", [("fpu avx2 avx512f avx512dq", "AVX-512"), ("fpu avx2 fma", "no AVX-512")])
+def test_the_machine_is_named_by_family_model_and_avx512(tmp_path, flags, expect):
+    from benchmarks._common import cpu_model
+
+    info = tmp_path / "cpuinfo"
+    block = f"processor\t: 0\ncpu family\t: 25\nmodel\t\t: 1\nmodel name\t: AMD EPYC\nflags\t\t: {flags}\n"
+    # a second processor's block with other fields must not be read
+    info.write_text(block + "\nprocessor\t: 1\ncpu family\t: 99\nmodel name\t: other\n")
+    assert cpu_model(str(info)) == f"AMD EPYC (CPU family 25, model 1, {expect})"
+    # no family or model (another architecture's cpuinfo): the name alone
+    info.write_text("processor\t: 0\nmodel name\t: Some CPU\n")
+    assert cpu_model(str(info)) == "Some CPU"

@@ -26,6 +26,7 @@ __all__ = [
     "InputRounding",
     "input_rounding",
     "power_of_two_scale",
+    "square_safe_exponent",
     "default_rtol",
     "frobenius_norm",
     "rank_from_singular_values",
@@ -129,6 +130,16 @@ def power_of_two_scale(A, backend):
     if m is None or m == 0.0 or not math.isfinite(m):
         return 0
     return math.frexp(m)[1]
+
+
+def square_safe_exponent(top):
+    """The exponent ``e`` with ``top / 2**e`` in ``[0.5, 1)`` when squares of entries of
+    size ``top`` (the largest in absolute value) would over- or underflow, that is
+    outside ``(2**-400, 2**400)``; else 0 (and 0 for a zero or non-finite ``top``).
+    Scaling by ``2**-e`` is exact, and pivots, angles and ratios do not depend on it."""
+    if 0.0 < top < math.inf and not 2.0 ** -400 < top < 2.0 ** 400:
+        return math.frexp(top)[1]
+    return 0
 
 
 def reserve_rows(cap, ncols, dtype):

@@ -66,7 +66,7 @@ from typing import Any
 
 import numpy as np
 
-from ._linalg import rank_from_singular_values
+from ._linalg import rank_from_singular_values, square_safe_exponent
 
 __all__ = []
 
@@ -255,11 +255,10 @@ def _gram_singular_values(Y, dtype):
     Y = Y.astype(dtype, copy=False)
     e = 0
     if not narrow:
-        top = float(np.max(np.abs(Y), initial=0.0))
-        if not 2.0 ** -400 < top < 2.0 ** 400 and 0.0 < top < math.inf:
-            # squares of entries beyond about 1e+-120 would over- or underflow: the
-            # Gram matrix at unit scale (a power of two, exact)
-            e = math.frexp(top)[1]
+        # squares of entries beyond about 1e+-120 would over- or underflow: the
+        # Gram matrix at unit scale (a power of two, exact)
+        e = square_safe_exponent(float(np.max(np.abs(Y), initial=0.0)))
+        if e:
             Y = Y * math.ldexp(1.0, -e)
     ev = np.linalg.eigvalsh(Y.conj().T @ Y)[::-1]
     return np.sqrt(np.clip(ev.real, 0.0, None)) * math.ldexp(1.0, e)
@@ -457,7 +456,7 @@ def _gram_factors(T, Z, rank):
     top = float(np.max(np.abs(Z), initial=0.0))
     if not 0.0 < top < math.inf:
         return None
-    e = math.frexp(top)[1] if not 2.0 ** -400 < top < 2.0 ** 400 else 0
+    e = square_safe_exponent(top)
     # A itself, not T (Z Z^H) T^H: the Gram's rounding is then l eps ||A||^2 = l eps lambda_1
     A = T @ (Z * math.ldexp(1.0, -e) if e else Z)
     G = A @ A.conj().T

@@ -66,7 +66,7 @@ from ._blas import single_threaded_blas
 from ._compiled import HAVE_NUMBA
 from ._compiled.maxvol import downdate_blocks, downdate_gains, pool_picks, update_and_search
 from ._compiled.rowid import project_rows
-from ._linalg import row_sq_norms, solve_lower_right
+from ._linalg import row_sq_norms, solve_lower_right, square_safe_exponent
 from ._validation import check_int, check_matrix, check_rng, check_vector, host_array, nonfinite_message
 
 __all__ = [
@@ -458,10 +458,10 @@ def _cpqr_row_id_body(Y, dtype, floor):
     if compiled:
         Y = np.ascontiguousarray(Y)  # (the kernels read rows)
     top = float(np.max(np.abs(Y), initial=0.0))
-    if not 2.0 ** -400 < top < 2.0 ** 400 and 0.0 < top < math.inf:
-        # squares of entries beyond about 1e+-120 would over- or underflow: work at unit
-        # scale (a power of two, exact); pivots and C do not depend on the scale
-        e = math.frexp(top)[1]
+    # squares of entries beyond about 1e+-120 would over- or underflow: work at unit
+    # scale (a power of two, exact); pivots and C do not depend on the scale
+    e = square_safe_exponent(top)
+    if e:
         Y, floor = Y * math.ldexp(1.0, -e), floor * math.ldexp(1.0, -e)
     norms = row_sq_norms(Y)
     if not compiled:

@@ -102,3 +102,14 @@ def test_solve_lower_right_empty_and_extreme_scales():
     base = solve_lower_right(B, L)
     for s in (1e-200, 1e200):  # scale-free: B and L scaled alike give the same X
         np.testing.assert_allclose(solve_lower_right(B * s, L * s), base, rtol=1e-13, atol=0)
+
+
+@pytest.mark.parametrize("top, expect", [(1.0, 0), (2.0 ** 399, 0), (2.0 ** -399, 0), (1e200, 665), (1e-200, -664),
+                                         (2.0 ** 400, 401), (2.0 ** -400, -399), (0.0, 0), (np.inf, 0), (np.nan, 0)])
+def test_square_safe_exponent_rescales_only_where_squares_leave_the_range(top, expect):
+    from skeleton._linalg import square_safe_exponent
+
+    e = square_safe_exponent(top)
+    assert e == expect
+    if e:  # the scaled value lies in [0.5, 1) and its square is a normal double
+        assert 0.5 <= top * 2.0 ** -e < 1.0

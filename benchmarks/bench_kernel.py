@@ -165,7 +165,6 @@ def floor_parts(K, res, threads, repeats=3):
             "evaluation_s": evals, "floor_s": n * k * k / rate + touch + evals}
 
 
-
 def recorded_rounds(K):
     """``(i, a)`` for each round of one ``rpcholesky(K, rtol=RTOL, rng=0)`` call: the
     pivots before the round and the pivots it accepted.  The result does not keep them,
@@ -233,6 +232,7 @@ def round_parts(rounds, n, threads, repeats=3, sample_chunks=32):
     return {"rounds": [list(r) for r in rounds], "gemm_s": gemm_s, "trsm_s": trsm_s,
             "gemm_gflops": gemm_flops / max(gemm_s, 1e-30) / 1e9, "trsm_gflops": trsm_flops / max(trsm_s, 1e-30) / 1e9,
             "gemm_flops": gemm_flops, "trsm_flops": trsm_flops}
+
 
 # One call in a fresh interpreter: peak RSS over the baseline before the call (after a
 # warm-up on a small case, so that compilation and library loading are not counted).

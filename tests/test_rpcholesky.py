@@ -106,7 +106,9 @@ def test_block_and_sequential_agree_in_quality():
         for m in ("accelerated", "sequential")
     }
     ratio = np.median(err["accelerated"]) / np.median(err["sequential"])
-    assert 1 / 3 < ratio < 3
+    # the same pivot distribution: over 20 SeedSequence roots this ratio of medians of
+    # 12 draws ranged 0.86-1.13, so a sampler half as good fails here
+    assert 1 / 1.5 < ratio < 1.5
     # and both near greedy pivoting, far better than uniform sampling
     greedy = rpcholesky(K, 80, method="greedy").trace_error
     assert np.median(err["accelerated"]) < 30 * greedy

@@ -2,7 +2,7 @@
 squared row norms; one step of the left-looking pivoted QR of a sketch
 (:func:`skeleton.sampling._cpqr_row_id`), the projection of every row on the newest
 basis vector with the downdate of its residual norm and the search for the next pivot,
-one parallel read of ``Y``; and the triangular solve, row by row, that turns the
+one parallel read of ``Y``; and the triangular solve, in blocks of rows, that turns the
 factors into the interpolation matrix (:func:`skeleton._linalg.solve_lower_right`)."""
 
 from __future__ import annotations
@@ -66,26 +66,47 @@ if HAVE_NUMBA:
                     bv, ba = v, i
             best[h], arg[h], stale[h] = bv, ba, sv
 
+    # rows per block of the triangular solve: the block, transposed (q x _BLOCK), stays
+    # in L1 for the q's of a sketch, and each update is one vector loop along it
+    _BLOCK = 32
+
+    @numba.njit(nogil=True, cache=True, fastmath=_FM)
+    def _substitute_block(T, L, unit):  # pragma: no cover - compiled
+        """``T := (T^T L^{-1})^T`` in place for ``T`` (q x P, C-ordered): back-substitution
+        from the last unknown, each step an update of whole rows of ``T`` (the unknowns
+        of ``P`` right-hand sides at once, contiguous)."""
+        q, P = T.shape
+        for j in range(q - 1, -1, -1):
+            tj = T[j]
+            if not unit:
+                d = L[j, j]
+                for p in range(P):
+                    tj[p] = tj[p] / d
+            for a in range(j):
+                c = L[j, a]
+                ta = T[a]
+                for p in range(P):
+                    ta[p] -= c * tj[p]
+
     @numba.njit(parallel=True, nogil=True, cache=True, fastmath=_FM)
     def solve_rows_lower(B, L, unit, out, dest):  # pragma: no cover - compiled
         """``out[dest[i]] = x`` with ``x L = B[i]`` for every row ``i`` of ``B`` (m x q),
         ``L`` lower triangular (q x q, C-ordered; its diagonal taken as ones when
-        ``unit``). Back-substitution from the last unknown, each one an axpy along a row
-        of ``L`` (contiguous, so it vectorises), on a copy of the row held by the
-        thread; the rows are independent and shared among the threads in chunks."""
+        ``unit``). The rows go in blocks of ``_BLOCK``, each copied transposed into a
+        buffer held by the thread and solved there (:func:`_substitute_block`: one
+        vector loop along the block per entry of ``L``, where a row at a time gives
+        loops only as long as a row of ``L``); the blocks are shared among the threads."""
         m, q = B.shape
-        chunks = min(m, 64)
-        step = (m + chunks - 1) // chunks
-        for h in numba.prange(chunks):
-            b = np.empty(q, dtype=out.dtype)
-            for i in range(h * step, min(m, (h + 1) * step)):
+        P = _BLOCK
+        for blk in numba.prange((m + P - 1) // P):
+            i0 = blk * P
+            n = min(m, i0 + P) - i0
+            T = np.zeros((q, P), dtype=out.dtype)
+            for p in range(n):
                 for j in range(q):
-                    b[j] = B[i, j]
-                for j in range(q - 1, -1, -1):
-                    xj = b[j] if unit else b[j] / L[j, j]
-                    b[j] = xj
-                    for a in range(j):
-                        b[a] -= xj * L[j, a]
-                o = out[dest[i]]
+                    T[j, p] = B[i0 + p, j]
+            _substitute_block(T, L, unit)
+            for p in range(n):
+                o = out[dest[i0 + p]]
                 for j in range(q):
-                    o[j] = b[j]
+                    o[j] = T[j, p]

@@ -58,11 +58,13 @@ def test_power_of_two_scale(m):
 @pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
 @pytest.mark.parametrize("unit", [False, True])
-def test_solve_lower_right_against_scipy(compiled, dtype, unit, monkeypatch):
+# (the compiled solve goes in blocks of 32 rows: a partial last block, a single
+# partial block, whole blocks only, and one unknown)
+@pytest.mark.parametrize("m, q", [(300, 17), (5, 12), (64, 3), (33, 1)])
+def test_solve_lower_right_against_scipy(compiled, dtype, unit, m, q, monkeypatch):
     if not compiled:
         monkeypatch.setattr(linalg, "solve_rows_lower", None)
     rng = np.random.default_rng(3)
-    m, q = 300, 17
     real = np.dtype(dtype).kind == "f"
     L = np.tril(rng.standard_normal((q, q))) + 4 * np.eye(q)
     B = rng.standard_normal((m, q))
